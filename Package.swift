@@ -1,0 +1,125 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Every target compiles in Swift 6 language mode with the two upcoming features
+// that Hummingbird and swift-nio use: `any` spelled out, and imports visible only where declared.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "contacts-gateway",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "contacts-gateway", targets: ["contacts-gateway"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+    ],
+    targets: [
+        // libcurl from the system (Debian: libcurl4-openssl-dev), with typed shims for its variadic calls.
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        // A general HTTP client over one curl multi handle on a dedicated thread. Knows nothing of the gateway.
+        .target(
+            name: "CurlHTTP",
+            dependencies: ["CCurl"],
+            swiftSettings: swiftSettings
+        ),
+        // The domain: route table, scopes, connections, token lifecycle, errors. No HTTP server, no database.
+        .target(
+            name: "GatewayCore",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The embedded store: SQLite through GRDB.
+        .target(
+            name: "GatewaySQLite",
+            dependencies: [
+                "GatewayCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // An in-memory imitation of HighLevel's OAuth and Contacts API, built from its official OpenAPI spec.
+        .target(
+            name: "HighLevelSandbox",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The HTTP service: Hummingbird wiring, the proxy pipeline, OAuth callback, admin API.
+        .target(
+            name: "GatewayApp",
+            dependencies: [
+                "GatewayCore", "GatewaySQLite", "CurlHTTP", "HighLevelSandbox",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The command line: serve, sandbox, keys, roles, connections, audit.
+        .target(
+            name: "GatewayCLI",
+            dependencies: [
+                "GatewayApp", "GatewayCore", "GatewaySQLite", "CurlHTTP", "HighLevelSandbox",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "contacts-gateway",
+            dependencies: ["GatewayCLI"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CurlHTTPTests",
+            dependencies: ["CurlHTTP", .product(name: "Hummingbird", package: "hummingbird")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "GatewaySQLiteTests", dependencies: ["GatewaySQLite"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "HighLevelSandboxTests",
+            dependencies: [
+                "HighLevelSandbox",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GatewayAppTests",
+            dependencies: [
+                "GatewayApp", "GatewayCLI", "GatewayCore", "GatewaySQLite", "CurlHTTP", "HighLevelSandbox",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

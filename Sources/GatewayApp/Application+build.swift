@@ -1,0 +1,27 @@
+import GatewayCore
+import Hummingbird
+import Logging
+
+extension Gateway {
+    /// The gateway's HTTP surface: edge (request id, problem+json, audit), proxy, then its own routes.
+    public func makeRouter() -> Router<GatewayContext> {
+        let router = Router(context: GatewayContext.self)
+        router.add(middleware: EdgeMiddleware(audit: audit, clock: clock))
+        router.add(middleware: ProxyMiddleware(proxy: ProxyHandler(gateway: self)))
+        let access = AdminAccess(keys: keys)
+        HealthController(gateway: self).addRoutes(to: router)
+        ConnectionsController(gateway: self, access: access).addRoutes(to: router)
+        return router
+    }
+
+    /// A Hummingbird application on `host:port` (port 0 picks a free one; `onServerRunning` gets the bound port).
+    public func makeApplication(
+        host: String, port: Int, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        Application(
+            router: makeRouter(),
+            configuration: .init(address: .hostname(host, port: port), serverName: "contacts-gateway"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
+            logger: logger)
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import GatewayCore
+
+/// The settings of `serve`, from flags, then the environment, then defaults (see CONTRACT.md, "Settings").
+public struct GatewayConfiguration: Sendable {
+    public struct Invalid: Error, CustomStringConvertible {
+        public let description: String
+        public init(_ description: String) { self.description = description }
+    }
+
+    public var listenHost: String = "127.0.0.1"
+    public var listenPort: Int = 8080
+    public var database: String = "sqlite:data/gateway.sqlite"
+    public var upstreamURL: String = "https://services.leadconnectorhq.com"
+    public var authorizeURL: String = "https://marketplace.gohighlevel.com/v2/oauth/chooselocation"
+    /// `nil`: the upstream URL + `/oauth/token`.
+    public var tokenURL: String?
+    public var clientId: String?
+    public var clientSecret: String?
+    /// `nil`: `http://<listen>/oauth/callback`.
+    public var redirectURL: String?
+    public var scopes: String = "contacts.readonly contacts.write"
+    public var secretKey: String?
+    public var upstreamLimit: String = "100/10s"
+    public var upstreamTimeout: Duration = .seconds(30)
+    public var auditDurability: String = "commit"
+    /// The largest request body the gateway reads (`GATEWAY_MAX_BODY`, bytes; default 1 MiB).
+    public var maxBodyBytes: Int = 1 << 20
+    /// `serve --sandbox`: the HighLevel sandbox in-process as the upstream.
+    public var sandbox: Bool = false
+    /// The sandbox's access-token lifetime under `serve --sandbox`.
+    public var sandboxTokenLifetime: Duration = .seconds(86_399)
+
+    public init() {}
+
+    /// Reads every `GATEWAY_*` variable that is set; flags are applied on top by the caller.
+    public init(environment: [String: String]) throws {
+        func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        if let listen = value("GATEWAY_LISTEN") { try setListen(listen) }
+        if let database = value("GATEWAY_DATABASE") { self.database = database }
+        if let url = value("GATEWAY_UPSTREAM_URL") { upstreamURL = url }
+        if let url = value("GATEWAY_AUTHORIZE_URL") { authorizeURL = url }
+        tokenURL = value("GATEWAY_TOKEN_URL")
+        clientId = value("GATEWAY_CLIENT_ID")
+        clientSecret = value("GATEWAY_CLIENT_SECRET")
+        redirectURL = value("GATEWAY_REDIRECT_URL")
+        if let scopes = value("GATEWAY_SCOPES") { self.scopes = scopes }
+        secretKey = value("GATEWAY_SECRET_KEY")
+        if let limit = value("GATEWAY_UPSTREAM_LIMIT") { upstreamLimit = limit }
+        if let timeout = value("GATEWAY_UPSTREAM_TIMEOUT") { try setUpstreamTimeout(timeout) }
+        if let durability = value("GATEWAY_AUDIT_DURABILITY") { try setAuditDurability(durability) }
+        if let bytes = value("GATEWAY_MAX_BODY") {
+            guard let parsed = Int(bytes), parsed > 0 else { throw Invalid("GATEWAY_MAX_BODY must be a positive number of bytes") }
+            maxBodyBytes = parsed
+        }
+    }
+
+    public mutating func setListen(_ text: String) throws {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (0...65535).contains(port)
+        else { throw Invalid("listen address '\(text)' must be HOST:PORT, e.g. 127.0.0.1:8080") }
+        let host = String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        listenHost = host.isEmpty ? "0.0.0.0" : host
+        listenPort = port
+    }
+
+    public mutating func setUpstreamTimeout(_ text: String) throws {
+        guard let duration = DurationText.duration(text), duration > .zero else {
+            throw Invalid("upstream timeout '\(text)' must be a duration such as 30s or 2m")
+        }
+        upstreamTimeout = duration
+    }
+
+    public mutating func setAuditDurability(_ text: String) throws {
+        guard text == "commit" || text == "async" else { throw Invalid("audit durability must be 'commit' or 'async'") }
+        auditDurability = text
+    }
+
+    /// The SQLite file named by `database`.
+    public func sqlitePath() throws -> String {
+        if database.hasPrefix("sqlite:") {
+            var path = String(database.dropFirst("sqlite:".count))
+            if path.hasPrefix("//") { path = String(path.dropFirst(2)) }
+            guard !path.isEmpty else { throw Invalid("database '\(database)' names no file") }
+            return path
+        }
+        if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
+            throw Invalid("the PostgreSQL backend is not available in this build yet; use sqlite:PATH")
+        }
+        throw Invalid("database '\(database)' must be sqlite:PATH")
+    }
+
+    /// Where the secret key file lives when `GATEWAY_SECRET_KEY` is not set: beside the database.
+    public func keyFilePath() throws -> String { try sqlitePath() + ".key" }
+
+    public var listenDescription: String { "\(listenHost):\(listenPort)" }
+
+    public func oauthSettings() -> OAuthSettings {
+        OAuthSettings(
+            clientId: clientId, clientSecret: clientSecret, authorizeURL: authorizeURL,
+            tokenURL: tokenURL ?? upstreamURL.trimmingTrailingSlash + "/oauth/token",
+            redirectURL: redirectURL ?? "http://\(listenDescription)/oauth/callback", scopes: scopes)
+    }
+}
+
+extension String {
+    var trimmingTrailingSlash: String {
+        var text = self
+        while text.hasSuffix("/") { text.removeLast() }
+        return text
+    }
+}

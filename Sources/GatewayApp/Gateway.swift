@@ -1,0 +1,42 @@
+import Foundation
+import GatewayCore
+import GatewaySQLite
+import Logging
+
+/// Everything a running gateway is made of, wired once. Tests build one over a temporary SQLite file and the sandbox.
+public struct Gateway: Sendable {
+    public let configuration: GatewayConfiguration
+    public let store: SQLiteStore
+    public let keys: KeyDirectory
+    public let keyFormat: KeyFormat
+    public let tokens: TokenBroker
+    public let upstream: any UpstreamClient
+    public let routes: RouteTable
+    public let connections: ConnectionAdministration
+    public let audit: any AuditSink
+    public let clock: any WallClock
+    public let logger: Logger
+
+    public init(
+        configuration: GatewayConfiguration, storage: GatewayStorage, upstream: any UpstreamClient,
+        audit: any AuditSink = LogAuditSink(), clock: any WallClock = SystemWallClock(),
+        lifecycle: TokenLifecycle = .init(), hooks: TokenBroker.Hooks = .init(),
+        logger: Logger = Logger(label: "contacts-gateway")
+    ) {
+        let endpoint = OAuthTokenEndpoint(settings: configuration.oauthSettings(), client: upstream)
+        self.configuration = configuration
+        self.store = storage.store
+        self.keyFormat = storage.keyFormat
+        self.keys = KeyDirectory(repository: storage.store, format: storage.keyFormat, clock: clock)
+        self.tokens = TokenBroker(
+            repository: storage.store, endpoint: endpoint, clock: clock, lifecycle: lifecycle, hooks: hooks)
+        self.upstream = upstream
+        self.routes = .contacts
+        self.connections = ConnectionAdministration(
+            connections: storage.store, states: storage.store, settings: configuration.oauthSettings(),
+            endpoint: endpoint, clock: clock)
+        self.audit = audit
+        self.clock = clock
+        self.logger = logger
+    }
+}

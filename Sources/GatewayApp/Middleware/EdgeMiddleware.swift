@@ -1,0 +1,65 @@
+import Foundation
+import GatewayCore
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// The outermost layer: gives every request its id, maps every error to problem+json once, and writes the audit
+/// record before the response leaves.
+struct EdgeMiddleware: RouterMiddleware {
+    typealias Context = GatewayContext
+    let audit: any AuditSink
+    let clock: any WallClock
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        let started = ContinuousClock.now
+        var context = context
+        let requestId = RequestIdentifier.accept(request.headers[.xRequestId]) ?? RequestIdentifier.make()
+        context.requestId = requestId
+
+        var response: Response
+        var ownError: GatewayError?
+        do {
+            response = try await next(request, context)
+        } catch {
+            let problem = ProblemResponse.gatewayError(for: error)
+            if problem.status >= 500, !(error is GatewayError) {
+                context.logger.error("unhandled error", metadata: ["requestId": "\(requestId)", "error": "\(error)"])
+            }
+            ownError = problem
+            response = ProblemResponse.make(problem, requestId: requestId)
+        }
+        response.headers[.xRequestId] = requestId
+
+        let fields = context.note.snapshot
+        let elapsed = ContinuousClock.now - started
+        let upstreamAnswered = ownError == nil && fields.upstreamStatus != nil
+        let event = AuditEvent(
+            time: clock.now(), requestId: requestId, method: request.method.rawValue,
+            route: fields.route ?? "\(request.method.rawValue) \(request.uri.path)", path: request.uri.path,
+            status: response.status.code,
+            outcome: upstreamAnswered ? .ok : AuditEvent.outcome(forGatewayStatus: response.status.code),
+            keyId: fields.principal?.keyId, keyName: fields.principal?.keyName, role: fields.principal?.role.name,
+            locationId: fields.locationId, contactId: fields.contactId, resourceId: fields.resourceId,
+            upstreamStatus: fields.upstreamStatus, upstreamAttempts: fields.upstreamAttempts,
+            durationMs: Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000,
+            client: context.client)
+        do {
+            try await audit.record(event)
+        } catch {
+            return ProblemResponse.make(
+                .storeUnavailable("The audit trail cannot record this request, so the gateway does not answer it."),
+                requestId: requestId)
+        }
+        return response
+    }
+}
+
+extension HTTPField.Name {
+    static let xRequestId = Self("X-Request-Id")!
+    static let xAPIKey = Self("X-API-Key")!
+    static let xLocationId = Self("X-Location-Id")!
+    static let version = Self("Version")!
+}

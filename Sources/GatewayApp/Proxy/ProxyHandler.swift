@@ -1,0 +1,102 @@
+import Foundation
+import GatewayCore
+import Hummingbird
+import NIOCore
+
+/// Forwards one of the 32 Contacts operations: authenticate, match the route table, check the scope, read what must
+/// be read, choose the location, take its token, call HighLevel, and hand its answer back as it is.
+///
+/// Every refusal happens before the upstream call, so bad input never costs HighLevel's rate budget.
+struct ProxyHandler: Sendable {
+    let gateway: Gateway
+
+    func forward(_ request: Request, context: GatewayContext) async throws -> Response {
+        let note = context.note
+        // 1. Who is calling.
+        let principal = try await gateway.keys.authenticate(CallerKey.presented(in: request.headers))
+        note.update { $0.principal = principal }
+
+        // 2. Which operation: the route table is the router.
+        let method = request.method.rawValue
+        let operation: UpstreamOperation
+        let parameters: [String: String]
+        switch gateway.routes.match(method: method, rawPath: request.uri.path) {
+        case .notFound:
+            throw GatewayError.notFound(
+                "No such route: \(method) \(request.uri.path). The gateway serves HighLevel's 32 Contacts operations.")
+        case .invalidParameter(let invalid, let name, let reason):
+            note.update { $0.route = invalid.label }
+            throw GatewayError.badRequest("The path parameter '\(name)' must be \(reason).")
+        case .matched(let matched, let values):
+            operation = matched
+            parameters = values
+        }
+        note.update {
+            $0.route = operation.label
+            $0.contactId = parameters["contactId"]
+            $0.resourceId = operation.resourceParameter.flatMap { parameters[$0] }
+        }
+
+        // 3. May this key use it.
+        try principal.require(operation.scope)
+
+        // 4. What the gateway must read: the query and, for operations with one, the body.
+        guard let query = QueryString(raw: request.uri.query ?? "") else {
+            throw GatewayError.badRequest("The query string is malformed (bad percent-encoding or a forbidden character).")
+        }
+        let body = try await readBody(request, operation: operation)
+
+        // 5. Which location.
+        let locationId = try await LocationResolver(gateway: gateway).resolve(
+            query: query, body: body, contentType: request.headers[.contentType], header: request.headers[.xLocationId],
+            principal: principal)
+        note.update { $0.locationId = locationId }
+        guard principal.mayUse(location: locationId) else { throw GatewayError.locationNotAllowed(locationId) }
+
+        // 6. (Per-key rate limit and upstream shaping take their place here.)
+
+        // 7. Call HighLevel with the location's token; after a 401, once more with a refreshed one.
+        var credential = try await gateway.tokens.credential(for: locationId)
+        let url = gateway.configuration.upstreamURL.trimmingTrailingSlash + operation.path.render(parameters)
+            + (query.raw.isEmpty ? "" : "?" + query.raw)
+        var upstreamRequest = UpstreamRequest(
+            method: method, url: url, headers: [], body: body.map { Array($0.readableBytesView) },
+            timeout: gateway.configuration.upstreamTimeout)
+        var response: UpstreamResponse
+        var attempts = 0
+        while true {
+            upstreamRequest.headers = ForwardedHeaders.upstream(
+                from: request.headers, token: credential.accessToken, version: operation.version, hasBody: body != nil)
+            attempts += 1
+            do {
+                response = try await gateway.upstream.send(upstreamRequest)
+            } catch let error as UpstreamError {
+                note.update { $0.upstreamAttempts = attempts }
+                throw error.gatewayError
+            }
+            note.update {
+                $0.upstreamAttempts = attempts
+                $0.upstreamStatus = response.status
+            }
+            guard response.status == 401, attempts == 1 else { break }
+            credential = try await gateway.tokens.credential(for: locationId, replacing: credential.accessToken)
+        }
+        return ForwardedHeaders.response(from: response)
+    }
+
+    private func readBody(_ request: Request, operation: UpstreamOperation) async throws -> ByteBuffer? {
+        let limit = gateway.configuration.maxBodyBytes
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            throw GatewayError.bodyTooLarge(limit: limit)
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw GatewayError.bodyTooLarge(limit: limit)
+        }
+        // Operations without a body get none upstream, whatever the caller sent.
+        guard operation.hasBody else { return nil }
+        return buffer
+    }
+}

@@ -1,0 +1,111 @@
+import ArgumentParser
+import GatewayApp
+import GatewayCore
+
+struct ConnectionsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "connections", abstract: "HighLevel locations the gateway holds tokens for.",
+        subcommands: [List.self, AuthorizeURL.self, AddToken.self, Remove.self])
+
+    /// The same administration the server uses; the token endpoint is reached only by the server's callback.
+    static func administration(_ common: CommonOptions) throws -> ConnectionAdministration {
+        let configuration = try common.configuration()
+        let storage = try GatewayStorage.open(configuration)
+        return ConnectionAdministration(
+            connections: storage.store, states: storage.store, settings: configuration.oauthSettings(),
+            endpoint: UnreachableTokenEndpoint())
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List connections (never their tokens).")
+        @OptionGroup var common: CommonOptions
+
+        func run() async throws {
+            try await reportingFailures {
+                let all = try await ConnectionsCommand.administration(common).list().map(ConnectionSummary.init)
+                switch common.output {
+                case .json: try Output.json(["connections": all])
+                case .table:
+                    Output.table(
+                        ["LOCATION", "KIND", "STATUS", "EXPIRES", "UPDATED"],
+                        all.map { [$0.locationId, $0.kind, $0.status, Output.date($0.accessTokenExpiresAt), Output.date($0.updatedAt)] })
+                }
+            }
+        }
+    }
+
+    struct AuthorizeURL: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "authorize-url", abstract: "Print the address that connects a location through OAuth.")
+        @OptionGroup var common: CommonOptions
+        @Option(help: "Client id (default: GATEWAY_CLIENT_ID).") var clientId: String?
+        @Option(help: "Redirect URL registered with the app (default: GATEWAY_REDIRECT_URL, then the listen address).")
+        var redirectUrl: String?
+
+        func run() async throws {
+            try await reportingFailures {
+                var configuration = try common.configuration()
+                if let clientId { configuration.clientId = clientId }
+                if let redirectUrl { configuration.redirectURL = redirectUrl }
+                // Only the id goes into the address; the secret is needed by the server's callback, not here.
+                if configuration.clientSecret == nil { configuration.clientSecret = "unused-here" }
+                let storage = try GatewayStorage.open(configuration)
+                let link = try await ConnectionAdministration(
+                    connections: storage.store, states: storage.store, settings: configuration.oauthSettings(),
+                    endpoint: UnreachableTokenEndpoint()
+                ).authorizeLink()
+                switch common.output {
+                case .json: try Output.json(link)
+                case .table:
+                    print(link.authorizeUrl)
+                    print("Open it in a browser before \(Output.date(link.expiresAt)); the gateway's /oauth/callback finishes it.")
+                }
+            }
+        }
+    }
+
+    struct AddToken: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "add-token", abstract: "Connect a location with a private integration token.")
+        @OptionGroup var common: CommonOptions
+        @Option(help: "The HighLevel location id.") var location: String
+        @Option(help: "The private integration token.") var token: String
+
+        func run() async throws {
+            try await reportingFailures {
+                let connection = try await ConnectionsCommand.administration(common).addPrivateToken(
+                    locationId: location, token: token)
+                switch common.output {
+                case .json: try Output.json(ConnectionSummary(connection))
+                case .table: print("Location \(connection.locationId) connected with a private integration token.")
+                }
+            }
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Forget a location's connection and tokens.")
+        @OptionGroup var common: CommonOptions
+        @Argument(help: "The HighLevel location id.") var locationId: String
+
+        func run() async throws {
+            try await reportingFailures {
+                try await ConnectionsCommand.administration(common).remove(locationId: locationId)
+                switch common.output {
+                case .json: try Output.json(["locationId": locationId, "status": "removed"])
+                case .table: print("Connection \(locationId) removed.")
+                }
+            }
+        }
+    }
+}
+
+/// The CLI never exchanges codes or refreshes: that is the running server's job.
+struct UnreachableTokenEndpoint: TokenEndpoint {
+    func exchange(code: String) async throws(TokenEndpointError) -> TokenGrant {
+        throw .rejected(status: 0, message: "the CLI does not call the token endpoint")
+    }
+    func refresh(refreshToken: String) async throws(TokenEndpointError) -> TokenGrant {
+        throw .rejected(status: 0, message: "the CLI does not call the token endpoint")
+    }
+}

@@ -1,0 +1,97 @@
+import ArgumentParser
+import GatewayApp
+import GatewayCore
+
+struct KeysCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keys", abstract: "Local API keys.",
+        subcommands: [Create.self, List.self, Show.self, Revoke.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a key; its secret is printed this once.")
+        @OptionGroup var common: CommonOptions
+        @Option(help: "A name that says who uses the key.") var name: String
+        @Option(help: "reader, editor, auditor, admin or a custom role.") var role: String
+        @Option(help: "Comma-separated locations the key may use (default: all).") var locations: String?
+        @Option(help: "Rate, e.g. 10/s.") var rate: String?
+        @Option(help: "Burst above the rate.") var burst: Int?
+        @Option(name: .customLong("expires-in"), help: "Lifetime, e.g. 30d.") var expiresIn: String?
+
+        func run() async throws {
+            try await reportingFailures {
+                let storage = try common.openStorage()
+                let created = try await KeyAdministration(repository: storage.store, format: storage.keyFormat).create(
+                    name: name, role: role, locations: locations.map { $0.split(separator: ",").map(String.init) },
+                    rate: rate, burst: burst, expiresIn: expiresIn)
+                switch common.output {
+                case .json: try Output.json(created)
+                case .table:
+                    Output.table(["ID", "NAME", "ROLE", "KEY"], [[created.id, created.name, created.role, created.key]])
+                    print("The key is shown only now: store it safely.")
+                }
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List keys (never their secrets).")
+        @OptionGroup var common: CommonOptions
+
+        func run() async throws {
+            try await reportingFailures {
+                let storage = try common.openStorage()
+                let keys = try await KeyAdministration(repository: storage.store, format: storage.keyFormat).list()
+                let summaries = keys.map(KeySummary.init)
+                switch common.output {
+                case .json: try Output.json(["keys": summaries])
+                case .table:
+                    Output.table(
+                        ["ID", "NAME", "ROLE", "LOCATIONS", "EXPIRES", "REVOKED"],
+                        summaries.map {
+                            [$0.id, $0.name, $0.role, $0.locations?.joined(separator: ",") ?? "*",
+                             Output.date($0.expiresAt), $0.revoked ? "yes" : "no"]
+                        })
+                }
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one key.")
+        @OptionGroup var common: CommonOptions
+        @Argument(help: "The key's id.") var id: String
+
+        func run() async throws {
+            try await reportingFailures {
+                let storage = try common.openStorage()
+                let key = KeySummary(
+                    try await KeyAdministration(repository: storage.store, format: storage.keyFormat).show(id: id))
+                switch common.output {
+                case .json: try Output.json(key)
+                case .table:
+                    Output.table(
+                        ["ID", "NAME", "ROLE", "LOCATIONS", "RATE", "CREATED", "EXPIRES", "REVOKED"],
+                        [[key.id, key.name, key.role, key.locations?.joined(separator: ",") ?? "*", key.rate ?? "-",
+                          Output.date(key.createdAt), Output.date(key.expiresAt), key.revoked ? "yes" : "no"]])
+                }
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a key; a running server refuses it within a second.")
+        @OptionGroup var common: CommonOptions
+        @Argument(help: "The key's id.") var id: String
+
+        func run() async throws {
+            try await reportingFailures {
+                let storage = try common.openStorage()
+                try await KeyAdministration(repository: storage.store, format: storage.keyFormat).revoke(id: id)
+                switch common.output {
+                case .json: try Output.json(["id": id, "status": "revoked"])
+                case .table: print("Key \(id) revoked.")
+                }
+            }
+        }
+    }
+}

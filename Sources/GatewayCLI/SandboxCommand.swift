@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import GatewayApp
+import GatewayCore
+import HighLevelSandbox
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+struct SandboxCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sandbox", abstract: "Run the HighLevel sandbox alone, for trials, tests and benchmarks.")
+
+    @Option(help: "HOST:PORT to listen on.") var listen: String = "127.0.0.1:8090"
+    @Option(name: .customLong("token-lifetime"), help: "Access-token lifetime, e.g. 24h or 5s.") var tokenLifetime: String = "86399s"
+    @Option(name: .customLong("rate-limit"), help: "Per-location limit, e.g. 100/10s, or off.") var rateLimit: String = "100/10s"
+    @Option(help: "Comma-separated known locations.") var locations: String = "loc-sandbox"
+
+    func run() async throws {
+        try await reportingFailures {
+            var address = GatewayConfiguration()
+            try address.setListen(listen)
+            var configuration = SandboxConfiguration()
+            guard let lifetime = DurationText.duration(tokenLifetime), lifetime >= .seconds(1) else {
+                throw GatewayConfiguration.Invalid("--token-lifetime must be a duration of at least 1s, e.g. 24h")
+            }
+            configuration.tokenLifetime = lifetime
+            if rateLimit == "off" {
+                configuration.rateLimit = nil
+            } else {
+                guard let rate = Rate(rateLimit) else {
+                    throw GatewayConfiguration.Invalid("--rate-limit must look like 100/10s, or be off")
+                }
+                configuration.rateLimit = .init(
+                    max: rate.count, interval: .milliseconds(Int64(rate.perSeconds * 1000)), daily: 200_000)
+            }
+            configuration.locations = locations.split(separator: ",").map(String.init)
+            let sandbox = HighLevelSandbox(configuration: configuration)
+            let host = address.listenHost
+            let credentials = "client id \(configuration.clientId), client secret \(configuration.clientSecret)"
+            let app = sandbox.makeApplication(host: host, port: address.listenPort) { port in
+                Output.line("HighLevel sandbox listening on \(host):\(port) (\(credentials))")
+            }
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: [app], gracefulShutdownSignals: [.sigterm, .sigint],
+                    logger: Logger(label: "contacts-gateway.sandbox")))
+            try await group.run()
+        }
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+
+/// Creating, listing and revoking local API keys: the one implementation behind the CLI and the admin API.
+public struct KeyAdministration: Sendable {
+    /// What `keys create` prints: the only time the secret is shown.
+    public struct CreatedKey: Sendable, Codable, Equatable {
+        public var id: String
+        public var key: String
+        public var name: String
+        public var role: String
+        public var locations: [String]?
+        public var rate: String?
+        public var burst: Int?
+        public var expiresAt: Date?
+    }
+
+    private let repository: any KeyRepository
+    private let format: KeyFormat
+    private let clock: any WallClock
+
+    public init(repository: any KeyRepository, format: KeyFormat, clock: any WallClock = SystemWallClock()) {
+        self.repository = repository
+        self.format = format
+        self.clock = clock
+    }
+
+    public func create(
+        name: String, role: String, locations: [String]? = nil, rate: String? = nil, burst: Int? = nil,
+        expiresIn: String? = nil
+    ) async throws -> CreatedKey {
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty, trimmed.count <= 100, !trimmed.contains(where: \.isNewline) else {
+            throw GatewayError.badRequest("A key needs a name of 1 to 100 characters on one line.")
+        }
+        let roles = Role.builtIns + (try await repository.customRoles())
+        guard roles.contains(where: { $0.name == role }) else {
+            throw GatewayError.badRequest(
+                "Unknown role '\(role)'. Roles: \(roles.map(\.name).joined(separator: ", ")).")
+        }
+        if let locations {
+            guard !locations.isEmpty, locations.allSatisfy(PathIdentifier.isValid) else {
+                throw GatewayError.badRequest("Locations must be a comma-separated list of ids (\(PathIdentifier.rule)).")
+            }
+        }
+        if let rate, Rate(rate) == nil {
+            throw GatewayError.badRequest("Rate '\(rate)' must look like 10/s, 600/min or 100/10s.")
+        }
+        if let burst, burst < 1 { throw GatewayError.badRequest("Burst must be at least 1.") }
+        var expiresAt: Date?
+        if let expiresIn {
+            guard let seconds = DurationText.seconds(expiresIn), seconds > 0 else {
+                throw GatewayError.badRequest("Expiry '\(expiresIn)' must be a duration such as 30d or 12h.")
+            }
+            expiresAt = clock.now().addingTimeInterval(seconds)
+        }
+        let generated = format.generate()
+        try await repository.insertKey(
+            APIKey(
+                id: generated.id, name: trimmed, role: role, secretHash: generated.hash, locations: locations,
+                rate: rate, burst: burst, expiresAt: expiresAt, createdAt: clock.now()))
+        return CreatedKey(
+            id: generated.id, key: generated.key, name: trimmed, role: role, locations: locations, rate: rate,
+            burst: burst, expiresAt: expiresAt)
+    }
+
+    public func list() async throws -> [APIKey] { try await repository.keys() }
+
+    public func show(id: String) async throws -> APIKey {
+        guard let key = try await repository.key(id: id) else { throw GatewayError.notFound("No key with id '\(id)'.") }
+        return key
+    }
+
+    public func revoke(id: String) async throws {
+        guard try await repository.revokeKey(id: id, at: clock.now()) else {
+            throw GatewayError.notFound("No key with id '\(id)'.")
+        }
+    }
+
+    /// Whether any unrevoked key has the admin role (so `serve --sandbox` knows whether to make one).
+    public func hasAdminKey() async throws -> Bool {
+        try await repository.keys().contains { $0.role == Role.admin.name && $0.revokedAt == nil }
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+
+/// Connecting and disconnecting HighLevel locations: the one implementation behind the CLI and the admin API.
+public struct ConnectionAdministration: Sendable {
+    public struct AuthorizeLink: Sendable, Equatable, Codable {
+        public var authorizeUrl: String
+        public var state: String
+        public var expiresAt: Date
+    }
+
+    private let connections: any ConnectionRepository
+    private let states: any AuthorizationStateRepository
+    private let settings: OAuthSettings
+    private let endpoint: any TokenEndpoint
+    private let clock: any WallClock
+    /// How long an admin has to finish the consent screen.
+    public var stateLifetime: TimeInterval = 15 * 60
+
+    public init(
+        connections: any ConnectionRepository, states: any AuthorizationStateRepository, settings: OAuthSettings,
+        endpoint: any TokenEndpoint, clock: any WallClock = SystemWallClock()
+    ) {
+        self.connections = connections
+        self.states = states
+        self.settings = settings
+        self.endpoint = endpoint
+        self.clock = clock
+    }
+
+    /// Issues a one-time `state` and the HighLevel address that carries it.
+    public func authorizeLink() async throws -> AuthorizeLink {
+        guard settings.hasClientCredentials else {
+            throw GatewayError.badRequest(
+                "No OAuth client is configured: set GATEWAY_CLIENT_ID and GATEWAY_CLIENT_SECRET "
+                    + "(or use `connections add-token` with a private integration token).")
+        }
+        let now = clock.now()
+        let state = AuthorizationState(
+            state: RandomToken.alphanumeric(32), createdAt: now, expiresAt: now.addingTimeInterval(stateLifetime))
+        try await states.insertAuthorizationState(state)
+        return AuthorizeLink(
+            authorizeUrl: settings.authorizeAddress(state: state.state), state: state.state, expiresAt: state.expiresAt)
+    }
+
+    /// Finishes an authorization: the state must be known, unused and unexpired, or nothing is stored.
+    public func completeAuthorization(code: String?, state: String?) async throws -> Connection {
+        guard let state, !state.isEmpty, state.count <= 256 else {
+            throw GatewayError.badRequest("The callback has no 'state'. Start again with `connections authorize-url`.")
+        }
+        guard let code, !code.isEmpty, code.count <= 4096 else {
+            throw GatewayError.badRequest("The callback has no 'code'. Start again with `connections authorize-url`.")
+        }
+        guard try await states.consumeAuthorizationState(state, now: clock.now()) != nil else {
+            throw GatewayError.badRequest(
+                "The 'state' is unknown, expired or already used. Start again with `connections authorize-url`.")
+        }
+        let grant: TokenGrant
+        do {
+            grant = try await endpoint.exchange(code: code)
+        } catch {
+            switch error {
+            case .transient(let message):
+                throw GatewayError.upstreamUnreachable("HighLevel's token endpoint failed: \(message). Start again.")
+            case .invalidGrant(let message), .locationNotActive(let message), .rejected(_, let message):
+                throw GatewayError.badRequest("HighLevel refused the authorization code: \(message). Start again.")
+            }
+        }
+        guard let locationId = grant.locationId, PathIdentifier.isValid(locationId) else {
+            throw GatewayError.upstreamUnreachable(
+                "HighLevel granted a token without a location (userType \(grant.userType ?? "unknown")); "
+                    + "the gateway connects sub-accounts (locations) only.")
+        }
+        guard let refreshToken = grant.refreshToken else {
+            throw GatewayError.upstreamUnreachable("HighLevel granted no refresh token; the connection would not last.")
+        }
+        let now = clock.now()
+        return try await connections.save(
+            Connection(
+                locationId: locationId, kind: .oauth, accessToken: grant.accessToken, refreshToken: refreshToken,
+                accessTokenIssuedAt: now, accessTokenExpiresAt: now.addingTimeInterval(TimeInterval(grant.expiresInSeconds)),
+                scope: grant.scope, companyId: grant.companyId, userId: grant.userId, createdAt: now, updatedAt: now))
+    }
+
+    /// Stores a private integration token for a location, replacing any connection it had.
+    public func addPrivateToken(locationId: String, token: String) async throws -> Connection {
+        guard PathIdentifier.isValid(locationId) else {
+            throw GatewayError.badRequest("The location id must be \(PathIdentifier.rule).")
+        }
+        let trimmed = token.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty, trimmed.utf8.count <= 4096,
+            trimmed.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
+        else {
+            throw GatewayError.badRequest("The token must be 1 to 4096 visible ASCII characters.")
+        }
+        let now = clock.now()
+        return try await connections.save(
+            Connection(locationId: locationId, kind: .privateToken, accessToken: trimmed, createdAt: now, updatedAt: now))
+    }
+
+    public func remove(locationId: String) async throws {
+        guard try await connections.removeConnection(locationId: locationId) else {
+            throw GatewayError.notFound("No connection for location '\(locationId)'.")
+        }
+    }
+
+    public func list() async throws -> [Connection] {
+        try await connections.connections()
+    }
+}

@@ -1,0 +1,186 @@
+import CurlHTTP
+import Foundation
+import GatewayApp
+import GatewayCore
+import GatewaySQLite
+import HighLevelSandbox
+import Testing
+
+/// The built `contacts-gateway` executable, run as people and scripts run it.
+enum Executable {
+    static var path: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(".build/debug/contacts-gateway").path
+    }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}
+
+@Suite(.serialized) struct ProcessTests {
+    @Test func executableIsBuilt() {
+        #expect(FileManager.default.isExecutableFile(atPath: Executable.path), "build it first: swift build")
+    }
+
+    @Test func processKilledRightAfterARefreshRestartsWithAWorkingRefreshToken() async throws {
+        var options = TestGateway.Options()
+        options.tokenLifetime = .seconds(3)
+        try await withGateway(options) { gw in
+            let database = gw.gateway.configuration.database
+            let secret = try GatewayStorage.open(gw.gateway.configuration).secret.base64
+            let arguments = [
+                "serve", "--listen", "127.0.0.1:0", "--database", database, "--upstream-url", gw.sandboxURL,
+                "--client-id", "sandbox-client-id", "--client-secret", "sandbox-client-secret",
+            ]
+            try await Task.sleep(for: .milliseconds(3100))
+
+            // First life: the refresh is committed, then the process dies before using the new token.
+            let first = try ServerProcess(arguments: arguments, environment: [
+                "GATEWAY_SECRET_KEY": secret, "GATEWAY_TEST_CRASH_AFTER_REFRESH": "1",
+            ])
+            let client = try CurlHTTPClient()
+            defer { client.shutdown() }
+            let request = CurlRequest(
+                method: "GET", url: "http://127.0.0.1:\(first.port)/contacts/?locationId=loc-sandbox",
+                headers: [("Authorization", "Bearer \(gw.editorKey)")])
+            await #expect(throws: CurlError.self) { _ = try await client.execute(request) }
+            first.process.waitUntilExit()
+            #expect(first.process.terminationReason == .uncaughtSignal)
+            #expect(first.process.terminationStatus == SIGKILL)
+            #expect(gw.sandbox.stats().refreshGrants == 1)
+
+            // Second life: the committed pair works; nothing was lost.
+            let second = try ServerProcess(arguments: arguments, environment: ["GATEWAY_SECRET_KEY": secret])
+            defer { second.stop() }
+            var again = request
+            again.url = "http://127.0.0.1:\(second.port)/contacts/?locationId=loc-sandbox"
+            let answer = try await client.execute(again)
+            #expect(answer.status == 200, "\(String(decoding: answer.body, as: UTF8.self))")
+            let stats = gw.sandbox.stats()
+            #expect(stats.invalidGrants == 0)
+            // Later refreshes use the committed refresh token too.
+            try await Task.sleep(for: .milliseconds(3100))
+            #expect(try await client.execute(again).status == 200)
+            #expect(gw.sandbox.stats().invalidGrants == 0)
+            #expect(gw.sandbox.stats().refreshGrants == 2)
+        }
+    }
+
+    @Test func cliManagesKeysAndConnectionsWithJSONAndPlainErrors() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cgw-cli-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let database = "sqlite:" + directory.appendingPathComponent("g.sqlite").path
+        let created = try Executable.run(["keys", "create", "--database", database, "--name", "ci", "--role", "reader",
+                                          "--locations", "loc-1", "--expires-in", "30d", "--output", "json"])
+        #expect(created.status == 0, "\(created.stderr)")
+        let key = try #require(try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: Any])
+        for field in ["id", "key", "name", "role", "locations", "expiresAt"] { #expect(key[field] != nil, "\(field)") }
+        let secret = try #require(key["key"] as? String)
+        #expect(secret.hasPrefix("cgw_"))
+
+        let listed = try Executable.run(["keys", "list", "--database", database, "--output", "json"])
+        #expect(listed.status == 0)
+        #expect(!listed.stdout.contains(secret))
+        #expect(listed.stdout.contains(key["id"] as? String ?? "?"))
+        let revoked = try Executable.run(["keys", "revoke", key["id"] as? String ?? "", "--database", database])
+        #expect(revoked.status == 0)
+
+        let badRole = try Executable.run(["keys", "create", "--database", database, "--name", "x", "--role", "wizard"])
+        #expect(badRole.status != 0)
+        #expect(badRole.stderr.split(separator: "\n").count == 1)
+        #expect(badRole.stderr.contains("Unknown role 'wizard'"))
+        let missing = try Executable.run(["keys", "show", "nosuchkey", "--database", database])
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains("No key with id"))
+
+        let added = try Executable.run(["connections", "add-token", "--database", database, "--location", "loc-9",
+                                        "--token", "pit-abc", "--output", "json"])
+        #expect(added.status == 0, "\(added.stderr)")
+        let connections = try Executable.run(["connections", "list", "--database", database, "--output", "json"])
+        #expect(connections.stdout.contains("loc-9"))
+        #expect(!connections.stdout.contains("pit-abc"))
+        let badLocation = try Executable.run(["connections", "add-token", "--database", database, "--location", "../x", "--token", "t"])
+        #expect(badLocation.status != 0)
+        #expect(badLocation.stderr.split(separator: "\n").count == 1)
+
+        let noClient = try Executable.run(["connections", "authorize-url", "--database", database],
+                                          environment: ["GATEWAY_CLIENT_ID": ""])
+        #expect(noClient.status != 0)
+        #expect(noClient.stderr.contains("GATEWAY_CLIENT_ID"))
+        let link = try Executable.run(["connections", "authorize-url", "--database", database, "--output", "json"],
+                                      environment: ["GATEWAY_CLIENT_ID": "my-app"])
+        #expect(link.status == 0, "\(link.stderr)")
+        let linkJSON = try #require(try JSONSerialization.jsonObject(with: Data(link.stdout.utf8)) as? [String: Any])
+        #expect((linkJSON["authorizeUrl"] as? String)?.contains("client_id=my-app") == true)
+        #expect(linkJSON["state"] is String && linkJSON["expiresAt"] is String)
+
+        let removed = try Executable.run(["connections", "remove", "loc-9", "--database", database])
+        #expect(removed.status == 0)
+        let removedAgain = try Executable.run(["connections", "remove", "loc-9", "--database", database])
+        #expect(removedAgain.status != 0)
+
+        // No secret in the database file, in clear.
+        let file = try Data(contentsOf: directory.appendingPathComponent("g.sqlite"))
+            + ((try? Data(contentsOf: directory.appendingPathComponent("g.sqlite-wal"))) ?? Data())
+        #expect(file.range(of: Data(secret.utf8)) == nil)
+        #expect(file.range(of: Data(secret.suffix(32).utf8)) == nil)
+    }
+}
+
+/// A `contacts-gateway serve` child process, with the port it reports.
+final class ServerProcess {
+    let process = Process()
+    let port: Int
+
+    init(arguments: [String], environment: [String: String]) throws {
+        process.executableURL = URL(fileURLWithPath: Executable.path)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var seen = ""
+        var found: Int?
+        while found == nil {
+            let data = out.fileHandleForReading.availableData
+            guard !data.isEmpty else { break }
+            seen += String(decoding: data, as: UTF8.self)
+            if let line = seen.split(separator: "\n").first(where: { $0.contains("listening on") }),
+                let last = line.split(separator: ":").last?.split(separator: " ").first
+            {
+                found = Int(last)
+            }
+        }
+        guard let found else { throw RawHTTP.Failure(what: "server did not start: \(seen)") }
+        port = found
+    }
+
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+}

@@ -1,0 +1,177 @@
+import CurlHTTP
+import Foundation
+import GatewayApp
+import GatewayCore
+import GatewaySQLite
+import HighLevelSandbox
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import Testing
+
+/// A real gateway on a real socket over a real SQLite file, with the HighLevel sandbox as its upstream over HTTP.
+final class TestGateway: Sendable {
+    let sandbox: HighLevelSandbox
+    let sandboxURL: String
+    let gateway: Gateway
+    let url: String
+    let directory: URL
+    let client: CurlHTTPClient
+    let adminKey: String
+    let editorKey: String
+    let readerKey: String
+    private let groups: [ServiceGroup]
+    private let tasks: [Task<Void, any Error>]
+
+    static let location = SandboxBootstrap.locationId
+
+    struct Options {
+        var tokenLifetime: Duration = .seconds(86_399)
+        var rateLimit: SandboxRateLimit? = nil
+        var lifecycle = TokenLifecycle()
+        var maxBodyBytes = 1 << 20
+        var upstreamTimeout: Duration = .seconds(30)
+        var connect = true
+        /// Point the gateway somewhere other than the sandbox.
+        var upstreamURL: String? = nil
+        /// Reuse another gateway's database and sandbox (several gateways sharing one store).
+        var sharing: TestGateway? = nil
+    }
+
+    static func start(_ options: Options = Options()) async throws -> TestGateway {
+        let directory: URL
+        let sandbox: HighLevelSandbox
+        let sandboxURL: String
+        var groups: [ServiceGroup] = []
+        var tasks: [Task<Void, any Error>] = []
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        if let shared = options.sharing {
+            directory = shared.directory
+            sandbox = shared.sandbox
+            sandboxURL = shared.sandboxURL
+        } else {
+            directory = FileManager.default.temporaryDirectory.appendingPathComponent("cgw-test-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            var configuration = SandboxConfiguration()
+            configuration.tokenLifetime = options.tokenLifetime
+            configuration.rateLimit = options.rateLimit
+            sandbox = HighLevelSandbox(configuration: configuration)
+            let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+            let app = sandbox.makeApplication(host: "127.0.0.1", port: 0) { continuation.yield($0) }
+            let port = try await Self.run(app, ports, logger, &groups, &tasks)
+            sandboxURL = "http://127.0.0.1:\(port)"
+        }
+
+        var configuration = GatewayConfiguration()
+        configuration.database = "sqlite:" + directory.appendingPathComponent("gateway.sqlite").path
+        configuration.upstreamURL = options.upstreamURL ?? sandboxURL
+        configuration.authorizeURL = sandboxURL + "/v2/oauth/chooselocation"
+        configuration.clientId = "sandbox-client-id"
+        configuration.clientSecret = "sandbox-client-secret"
+        configuration.maxBodyBytes = options.maxBodyBytes
+        configuration.upstreamTimeout = options.upstreamTimeout
+        let client = try CurlHTTPClient()
+        let gateway = Gateway(
+            configuration: configuration, storage: try GatewayStorage.open(configuration),
+            upstream: CurlUpstreamClient(client: client), lifecycle: options.lifecycle, logger: logger)
+        if options.connect, options.sharing == nil { _ = try await SandboxBootstrap.connect(gateway) }
+        let keys = KeyAdministration(repository: gateway.store, format: gateway.keyFormat)
+        let admin = try await keys.create(name: "test-admin", role: "admin").key
+        let editor = try await keys.create(name: "test-editor", role: "editor").key
+        let reader = try await keys.create(name: "test-reader", role: "reader").key
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let app = gateway.makeApplication(host: "127.0.0.1", port: 0) { continuation.yield($0) }
+        let port = try await Self.run(app, ports, logger, &groups, &tasks)
+        return TestGateway(
+            sandbox: sandbox, sandboxURL: sandboxURL, gateway: gateway, url: "http://127.0.0.1:\(port)",
+            directory: directory, client: client, adminKey: admin, editorKey: editor, readerKey: reader,
+            groups: groups, tasks: tasks)
+    }
+
+    private static func run(
+        _ app: some ApplicationProtocol, _ ports: AsyncStream<Int>, _ logger: Logger,
+        _ groups: inout [ServiceGroup], _ tasks: inout [Task<Void, any Error>]
+    ) async throws -> Int {
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        groups.append(group)
+        tasks.append(Task { try await group.run() })
+        var iterator = ports.makeAsyncIterator()
+        return try #require(await iterator.next())
+    }
+
+    private init(
+        sandbox: HighLevelSandbox, sandboxURL: String, gateway: Gateway, url: String, directory: URL,
+        client: CurlHTTPClient, adminKey: String, editorKey: String, readerKey: String, groups: [ServiceGroup],
+        tasks: [Task<Void, any Error>]
+    ) {
+        self.sandbox = sandbox
+        self.sandboxURL = sandboxURL
+        self.gateway = gateway
+        self.url = url
+        self.directory = directory
+        self.client = client
+        self.adminKey = adminKey
+        self.editorKey = editorKey
+        self.readerKey = readerKey
+        self.groups = groups
+        self.tasks = tasks
+    }
+
+    /// Stops the servers (gateway first), and removes the files unless another gateway shares them.
+    func stop(removeFiles: Bool = true) async {
+        for group in groups.reversed() { await group.triggerGracefulShutdown() }
+        for task in tasks { _ = try? await task.value }
+        client.shutdown()
+        if removeFiles { try? FileManager.default.removeItem(at: directory) }
+    }
+
+    /// A request to the gateway with `key` (the editor's unless told otherwise).
+    func call(
+        _ method: String, _ path: String, key: String? = "", json: String? = nil, headers: [(name: String, value: String)] = []
+    ) async throws -> CurlResponse {
+        var all = headers
+        let key = key == "" ? editorKey : key
+        if let key { all.append(("Authorization", "Bearer \(key)")) }
+        if json != nil { all.append(("Content-Type", "application/json")) }
+        return try await client.execute(
+            CurlRequest(method: method, url: url + path, headers: all, body: json.map { Array($0.utf8) }))
+    }
+
+    func storedConnection() async throws -> Connection {
+        try #require(try await gateway.store.connection(locationId: Self.location))
+    }
+}
+
+extension CurlResponse {
+    var text: String { String(decoding: body, as: UTF8.self) }
+
+    func json() throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any], "not a JSON object: \(text)")
+    }
+
+    /// Checks a problem+json answer of the gateway's own making.
+    func expectProblem(_ status: Int, containing fragment: String? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        #expect(self.status == status, "status \(self.status): \(text)", sourceLocation: sourceLocation)
+        #expect(header("Content-Type") == "application/problem+json", sourceLocation: sourceLocation)
+        let object = try json()
+        #expect(object["status"] as? Int == status, sourceLocation: sourceLocation)
+        #expect(object["type"] is String && object["title"] is String && object["requestId"] is String, sourceLocation: sourceLocation)
+        if let fragment {
+            let detail = object["detail"] as? String ?? ""
+            #expect(detail.contains(fragment), "detail: \(detail)", sourceLocation: sourceLocation)
+        }
+    }
+}
+
+/// Runs `body` against a fresh gateway and always stops it.
+func withGateway(_ options: TestGateway.Options = .init(), _ body: (TestGateway) async throws -> Void) async throws {
+    let gateway = try await TestGateway.start(options)
+    do {
+        try await body(gateway)
+    } catch {
+        await gateway.stop()
+        throw error
+    }
+    await gateway.stop()
+}

@@ -1,0 +1,187 @@
+import CurlHTTP
+import Foundation
+import GatewayApp
+import GatewayCore
+import GatewaySQLite
+import HighLevelSandbox
+import Testing
+
+/// The token lifecycle through real HTTP: the sandbox rotates single-use refresh tokens like HighLevel does.
+@Suite struct TokenRefreshTests {
+    static func concurrentCalls(_ gw: TestGateway, count: Int) async throws -> [Int] {
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for index in 0..<count {
+                group.addTask {
+                    try await gw.call("GET", "/contacts/?locationId=\(TestGateway.location)&limit=\(1 + index % 5)").status
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+    }
+
+    @Test func hundredConcurrentRequestsAtExpiryCauseExactlyOneRefresh() async throws {
+        var options = TestGateway.Options()
+        options.tokenLifetime = .seconds(2)
+        try await withGateway(options) { gw in
+            let before = try await gw.storedConnection()
+            try await Task.sleep(for: .milliseconds(2100))
+            let statuses = try await Self.concurrentCalls(gw, count: 100)
+            #expect(statuses.count == 100)
+            #expect(statuses.allSatisfy { $0 == 200 }, "statuses: \(Dictionary(grouping: statuses, by: { $0 }).mapValues(\.count))")
+            let stats = gw.sandbox.stats()
+            #expect(stats.refreshGrants == 1)
+            #expect(stats.invalidGrants == 0)
+            let after = try await gw.storedConnection()
+            #expect(after.generation == before.generation + 1)
+            #expect(after.refreshToken != before.refreshToken)
+        }
+    }
+
+    @Test func twoGatewaysSharingOneStoreNeverLoseTheRefreshToken() async throws {
+        var options = TestGateway.Options()
+        options.tokenLifetime = .seconds(2)
+        let first = try await TestGateway.start(options)
+        var sharing = TestGateway.Options()
+        sharing.sharing = first
+        let second: TestGateway
+        do {
+            second = try await TestGateway.start(sharing)
+        } catch {
+            await first.stop()
+            throw error
+        }
+        do {
+            try await Task.sleep(for: .milliseconds(2100))
+            async let a = Self.concurrentCalls(first, count: 50)
+            async let b = Self.concurrentCalls(second, count: 50)
+            let statuses = try await a + b
+            #expect(statuses.allSatisfy { $0 == 200 }, "statuses: \(Dictionary(grouping: statuses, by: { $0 }).mapValues(\.count))")
+            let stats = first.sandbox.stats()
+            // Each process refreshes at most once; a loser's "invalid grant" is resolved by reading the store again.
+            #expect(stats.refreshGrants >= 1 && stats.refreshGrants <= 2)
+            #expect(try await first.storedConnection().status == .active)
+            // And the stored refresh token is the live one: the next refresh with it works.
+            try await Task.sleep(for: .milliseconds(2100))
+            let later = try await first.call("GET", "/contacts/?locationId=\(TestGateway.location)")
+            #expect(later.status == 200)
+        } catch {
+            await second.stop(removeFiles: false)
+            await first.stop()
+            throw error
+        }
+        await second.stop(removeFiles: false)
+        await first.stop()
+    }
+
+    @Test func upstream401RefreshesAndRetriesOnce() async throws {
+        try await withGateway { gw in
+            gw.sandbox.expireAccessTokens(locationId: TestGateway.location)
+            let response = try await gw.call("GET", "/contacts/?locationId=\(TestGateway.location)")
+            #expect(response.status == 200, "\(response.text)")
+            #expect(gw.sandbox.stats().refreshGrants == 1)
+        }
+    }
+
+    @Test func deadRefreshTokenAsksForAuthorizationAndStopsCallingTheTokenEndpoint() async throws {
+        var options = TestGateway.Options()
+        options.tokenLifetime = .seconds(2)
+        try await withGateway(options) { gw in
+            // Someone else uses the refresh token behind the gateway's back: HighLevel now refuses it.
+            let stolen = try #require(try await gw.storedConnection().refreshToken)
+            let form = "client_id=sandbox-client-id&client_secret=sandbox-client-secret&grant_type=refresh_token&refresh_token=\(stolen)&user_type=Location"
+            let rotated = try await gw.client.execute(CurlRequest(
+                method: "POST", url: gw.sandboxURL + "/oauth/token",
+                headers: [("Content-Type", "application/x-www-form-urlencoded")], body: Array(form.utf8)))
+            #expect(rotated.status == 200)
+            try await Task.sleep(for: .milliseconds(2100))
+
+            let response = try await gw.call("GET", "/contacts/?locationId=\(TestGateway.location)")
+            try response.expectProblem(503, containing: "authorize it again")
+            let stored = try await gw.storedConnection()
+            #expect(stored.status == .needsAuthorization)
+            let tokenRequests = gw.sandbox.stats().tokenRequests
+            let again = try await gw.call("GET", "/contacts/?locationId=\(TestGateway.location)")
+            try again.expectProblem(503, containing: "authorize it again")
+            #expect(gw.sandbox.stats().tokenRequests == tokenRequests)
+        }
+    }
+
+    @Test(arguments: [
+        SandboxFault(pathPrefix: "/oauth/token", status: 503, body: #"{"statusCode":503,"message":"Service Unavailable"}"#),
+        SandboxFault(pathPrefix: "/oauth/token", drop: true),
+        SandboxFault(pathPrefix: "/oauth/token", status: 500, body: "oops"),
+    ])
+    func failingTokenEndpointIsTransientAndKeepsTheRefreshToken(fault: SandboxFault) async throws {
+        var options = TestGateway.Options()
+        options.tokenLifetime = .seconds(2)
+        options.lifecycle = TokenLifecycle(retryBase: 0.5)
+        try await withGateway(options) { gw in
+            let before = try await gw.storedConnection()
+            try await Task.sleep(for: .milliseconds(2100))
+            gw.sandbox.addFault(fault)
+            let failed = try await gw.call("GET", "/contacts/?locationId=\(TestGateway.location)")
+            try failed.expectProblem(503, containing: "refresh token is kept")
+            #expect(failed.header("Retry-After") != nil)
+            let kept = try await gw.storedConnection()
+            #expect(kept.refreshToken == before.refreshToken)
+            #expect(kept.status == .active)
+            // Inside the backoff the token endpoint is left alone.
+            let tokenRequests = gw.sandbox.stats().tokenRequests
+            try (try await gw.call("GET", "/contacts/?locationId=\(TestGateway.location)")).expectProblem(503)
+            #expect(gw.sandbox.stats().tokenRequests == tokenRequests)
+            try await Task.sleep(for: .milliseconds(700))
+            let recovered = try await gw.call("GET", "/contacts/?locationId=\(TestGateway.location)")
+            #expect(recovered.status == 200, "\(recovered.text)")
+            #expect(gw.sandbox.stats().refreshGrants == 1)
+        }
+    }
+
+    @Test func inactiveLocationKeepsItsRefreshToken() async throws {
+        var options = TestGateway.Options()
+        options.tokenLifetime = .seconds(2)
+        options.lifecycle = TokenLifecycle(inactiveLocationRetry: 0.5)
+        try await withGateway(options) { gw in
+            let before = try await gw.storedConnection()
+            try await Task.sleep(for: .milliseconds(2100))
+            gw.sandbox.setLocationActive(TestGateway.location, false)
+            let failed = try await gw.call("GET", "/contacts/?locationId=\(TestGateway.location)")
+            try failed.expectProblem(503, containing: "not active")
+            #expect(try await gw.storedConnection().refreshToken == before.refreshToken)
+            gw.sandbox.setLocationActive(TestGateway.location, true)
+            try await Task.sleep(for: .milliseconds(600))
+            let recovered = try await gw.call("GET", "/contacts/?locationId=\(TestGateway.location)")
+            #expect(recovered.status == 200, "\(recovered.text)")
+        }
+    }
+
+    @Test func refreshedPairIsHeldWhenTheStoreCannotTakeItAndCommittedLater() async throws {
+        var options = TestGateway.Options()
+        options.tokenLifetime = .seconds(2)
+        try await withGateway(options) { gw in
+            try await Task.sleep(for: .milliseconds(2100))
+            // Another process holds the write lock longer than the gateway's busy timeout (5 s).
+            let path = try gw.gateway.configuration.sqlitePath()
+            let locker = Process()
+            locker.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+            locker.arguments = ["-c", """
+                import sqlite3, sys, time
+                c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=1)
+                c.execute('BEGIN EXCLUSIVE'); print('locked', flush=True); time.sleep(7); c.execute('COMMIT')
+                """, path]
+            let output = Pipe()
+            locker.standardOutput = output
+            try locker.run()
+            _ = output.fileHandleForReading.availableData  // "locked"
+            let failed = try await gw.call("GET", "/contacts/?locationId=\(TestGateway.location)")
+            try failed.expectProblem(503, containing: "tries again")
+            #expect(gw.sandbox.stats().refreshGrants == 1)
+            locker.waitUntilExit()
+            let recovered = try await gw.call("GET", "/contacts/?locationId=\(TestGateway.location)")
+            #expect(recovered.status == 200, "\(recovered.text)")
+            let stats = gw.sandbox.stats()
+            #expect(stats.refreshGrants == 1)
+            #expect(stats.invalidGrants == 0)
+            #expect(try await gw.storedConnection().generation == 2)
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+
+@testable import GatewayCore
+
+@Suite struct SecurityTests {
+    @Test func cipherRoundTripsAndBindsTheLocation() throws {
+        let cipher = TokenCipher(secret: GatewaySecret.generate())
+        let sealed = try cipher.seal("token-value", context: "loc-a")
+        #expect(try cipher.open(sealed, context: "loc-a") == "token-value")
+        #expect(!String(decoding: sealed, as: UTF8.self).contains("token-value"))
+        #expect(throws: TokenCipher.OpenError.self) { try cipher.open(sealed, context: "loc-b") }
+        var tampered = sealed
+        tampered[tampered.count - 1] ^= 1
+        #expect(throws: TokenCipher.OpenError.self) { try cipher.open(tampered, context: "loc-a") }
+        let other = TokenCipher(secret: GatewaySecret.generate())
+        #expect(throws: TokenCipher.OpenError.self) { try other.open(sealed, context: "loc-a") }
+    }
+
+    @Test func secretParsesBase64AndHexAndRefusesOthers() throws {
+        let secret = GatewaySecret.generate()
+        _ = try GatewaySecret(encoded: secret.base64)
+        _ = try GatewaySecret(encoded: String(repeating: "ab", count: 32))
+        #expect(throws: GatewaySecret.LoadError.self) { try GatewaySecret(encoded: "short") }
+    }
+
+    @Test func keyFileIsCreatedPrivateAndRefusedWhenOpen() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cgw-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("gateway.sqlite.key").path
+        let first = try GatewaySecret.load(environmentValue: nil, keyFile: file)
+        let mode = try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? NSNumber
+        #expect(mode?.intValue == 0o600)
+        let second = try GatewaySecret.load(environmentValue: nil, keyFile: file)
+        #expect(first.base64 == second.base64)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file)
+        #expect(throws: GatewaySecret.LoadError.self) { try GatewaySecret.load(environmentValue: nil, keyFile: file) }
+    }
+
+    @Test func keysAreCheckedByKeyedHash() throws {
+        let format = KeyFormat(secret: GatewaySecret.generate())
+        let generated = format.generate()
+        let parsed = try #require(format.parse(generated.key))
+        #expect(parsed.id == generated.id)
+        #expect(format.matches(parsed.secret, hash: generated.hash))
+        #expect(!format.matches(parsed.secret + "x", hash: generated.hash))
+        #expect(format.parse("cgw_short_x") == nil)
+        #expect(format.parse("Bearer abc") == nil)
+        #expect(generated.key.count == 4 + 12 + 1 + 32)
+    }
+
+    @Test func durationsAndRatesParseAsTheContractWritesThem() {
+        #expect(DurationText.seconds("90s") == 90)
+        #expect(DurationText.seconds("15m") == 900)
+        #expect(DurationText.seconds("12h") == 43_200)
+        #expect(DurationText.seconds("30d") == 2_592_000)
+        #expect(DurationText.seconds("500ms") == 0.5)
+        #expect(DurationText.seconds("soon") == nil)
+        #expect(Rate("10/s") == Rate(count: 10, perSeconds: 1))
+        #expect(Rate("600/min") == Rate(count: 600, perSeconds: 60))
+        #expect(Rate("100/10s") == Rate(count: 100, perSeconds: 10))
+        #expect(Rate("100/10s")?.description == "100/10s")
+        #expect(Rate("x/s") == nil)
+        #expect(Rate("0/s") == nil)
+    }
+}
