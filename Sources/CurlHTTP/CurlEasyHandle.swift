@@ -76,6 +76,9 @@ final class CurlEasyHandle {
             throw CurlError(code: urlCode, errorBuffer: errorMessage, requestStarted: false)
         }
 
+        // Set on every transfer: an easy handle from the free-list keeps options from its last use.
+        try check(ccurl_easy_setopt_long(raw, CURLOPT_FRESH_CONNECT, request.freshConnection ? 1 : 0))
+        try check(ccurl_easy_setopt_long(raw, CURLOPT_FORBID_REUSE, request.freshConnection ? 1 : 0))
         try check(ccurl_easy_setopt_long(raw, CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(request.connectTimeout)))
         try check(ccurl_easy_setopt_long(raw, CURLOPT_TIMEOUT_MS, Self.milliseconds(request.timeout)))
 

@@ -16,6 +16,10 @@ public struct CurlRequest: Sendable {
     /// Total time budget for the transfer, including connect and queueing.
     public var timeout: Duration
     public var connectTimeout: Duration
+    /// Use a new connection and close it afterwards. libcurl silently sends a request again when a reused
+    /// keep-alive connection dies before any answer; a request that must never be sent twice (a single-use
+    /// refresh token) asks for a fresh connection, where curl never does that.
+    public var freshConnection: Bool
 
     public init(
         method: String,
@@ -23,8 +27,10 @@ public struct CurlRequest: Sendable {
         headers: [(name: String, value: String)] = [],
         body: [UInt8]? = nil,
         timeout: Duration = .seconds(30),
-        connectTimeout: Duration = .seconds(10)
+        connectTimeout: Duration = .seconds(10),
+        freshConnection: Bool = false
     ) {
+        self.freshConnection = freshConnection
         self.method = method
         self.url = url
         self.headers = headers

@@ -19,7 +19,7 @@ public struct Gateway: Sendable {
 
     public init(
         configuration: GatewayConfiguration, storage: GatewayStorage, upstream: any UpstreamClient,
-        audit: any AuditSink = LogAuditSink(), clock: any WallClock = SystemWallClock(),
+        audit: (any AuditSink)? = nil, clock: any WallClock = SystemWallClock(),
         lifecycle: TokenLifecycle = .init(), hooks: TokenBroker.Hooks = .init(),
         logger: Logger = Logger(label: "contacts-gateway")
     ) {
@@ -29,13 +29,14 @@ public struct Gateway: Sendable {
         self.keyFormat = storage.keyFormat
         self.keys = KeyDirectory(repository: storage.store, format: storage.keyFormat, clock: clock)
         self.tokens = TokenBroker(
-            repository: storage.store, endpoint: endpoint, clock: clock, lifecycle: lifecycle, hooks: hooks)
+            repository: storage.store, endpoint: endpoint, clock: clock, lifecycle: lifecycle, hooks: hooks,
+            logger: logger)
         self.upstream = upstream
         self.routes = .contacts
         self.connections = ConnectionAdministration(
             connections: storage.store, states: storage.store, settings: configuration.oauthSettings(),
             endpoint: endpoint, clock: clock)
-        self.audit = audit
+        self.audit = audit ?? LogAuditSink(logger: logger)
         self.clock = clock
         self.logger = logger
     }

@@ -56,7 +56,7 @@ enum Executable {
             try await Task.sleep(for: .milliseconds(3100))
 
             // First life: the refresh is committed, then the process dies before using the new token.
-            let first = try ServerProcess(arguments: arguments, environment: [
+            let first = try await ServerProcess.start(arguments: arguments, environment: [
                 "GATEWAY_SECRET_KEY": secret, "GATEWAY_TEST_CRASH_AFTER_REFRESH": "1",
             ])
             let client = try CurlHTTPClient()
@@ -65,13 +65,14 @@ enum Executable {
                 method: "GET", url: "http://127.0.0.1:\(first.port)/contacts/?locationId=loc-sandbox",
                 headers: [("Authorization", "Bearer \(gw.editorKey)")])
             await #expect(throws: CurlError.self) { _ = try await client.execute(request) }
-            first.process.waitUntilExit()
+            let process = first.process
+            try await blocking { process.waitUntilExit() }
             #expect(first.process.terminationReason == .uncaughtSignal)
             #expect(first.process.terminationStatus == SIGKILL)
             #expect(gw.sandbox.stats().refreshGrants == 1)
 
             // Second life: the committed pair works; nothing was lost.
-            let second = try ServerProcess(arguments: arguments, environment: ["GATEWAY_SECRET_KEY": secret])
+            let second = try await ServerProcess.start(arguments: arguments, environment: ["GATEWAY_SECRET_KEY": secret])
             defer { second.stop() }
             var again = request
             again.url = "http://127.0.0.1:\(second.port)/contacts/?locationId=loc-sandbox"
@@ -87,7 +88,11 @@ enum Executable {
         }
     }
 
-    @Test func cliManagesKeysAndConnectionsWithJSONAndPlainErrors() throws {
+    @Test func cliManagesKeysAndConnectionsWithJSONAndPlainErrors() async throws {
+        try await blocking { try Self.cliChecks() }
+    }
+
+    static func cliChecks() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cgw-cli-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let database = "sqlite:" + directory.appendingPathComponent("g.sqlite").path
@@ -149,11 +154,15 @@ enum Executable {
 }
 
 /// A `contacts-gateway serve` child process, with the port it reports.
-final class ServerProcess {
+final class ServerProcess: @unchecked Sendable {
     let process = Process()
     let port: Int
 
-    init(arguments: [String], environment: [String: String]) throws {
+    static func start(arguments: [String], environment: [String: String]) async throws -> ServerProcess {
+        try await blocking { try ServerProcess(arguments: arguments, environment: environment) }
+    }
+
+    private init(arguments: [String], environment: [String: String]) throws {
         process.executableURL = URL(fileURLWithPath: Executable.path)
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }

@@ -45,7 +45,7 @@ final class TestGateway: Sendable {
         var groups: [ServiceGroup] = []
         var tasks: [Task<Void, any Error>] = []
         var logger = Logger(label: "test")
-        logger.logLevel = .critical
+        logger.logLevel = ProcessInfo.processInfo.environment["TEST_LOG"] == nil ? .critical : .debug
         if let shared = options.sharing {
             directory = shared.directory
             sandbox = shared.sandbox

@@ -10,7 +10,8 @@ public struct CurlUpstreamClient: UpstreamClient {
     public func send(_ request: UpstreamRequest) async throws -> UpstreamResponse {
         let curlRequest = CurlRequest(
             method: request.method, url: request.url, headers: request.headers, body: request.body,
-            timeout: request.timeout, connectTimeout: min(request.timeout, .seconds(10)))
+            timeout: request.timeout, connectTimeout: min(request.timeout, .seconds(10)),
+            freshConnection: request.freshConnection)
         do {
             let response = try await client.execute(curlRequest)
             return UpstreamResponse(status: response.status, headers: response.headers, body: response.body)

@@ -127,6 +127,8 @@ public struct RouteTable: Sendable {
             case .literal(let text):
                 guard rawSegment == text else { return nil }
             case .parameter(let name, let allowed):
+                // An empty id ("/contacts/a/tasks/") is a different, unknown path, not a malformed id.
+                guard !rawSegment.isEmpty else { return nil }
                 guard invalid == nil else { continue }
                 guard let decoded = PercentEncoding.decode(rawSegment), PathIdentifier.isValid(decoded) else {
                     invalid = InvalidParameter(name: name, reason: PathIdentifier.rule)

@@ -38,7 +38,7 @@ public struct OAuthTokenEndpoint: TokenEndpoint {
         let request = UpstreamRequest(
             method: "POST", url: settings.tokenURL,
             headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")],
-            body: Array(form.utf8), timeout: timeout)
+            body: Array(form.utf8), timeout: timeout, freshConnection: true)
         let response: UpstreamResponse
         do {
             response = try await client.send(request)

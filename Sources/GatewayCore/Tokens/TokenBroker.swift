@@ -167,7 +167,9 @@ public actor TokenBroker {
     private func refresh(_ locationId: String, from known: Connection?, force: Bool) async throws -> Connection {
         defer { flights[locationId] = nil }
         if let pending = uncommitted[locationId] {
-            return try await commit(pending, expectedGeneration: pending.generation - 1)
+            let committed = try await commit(pending, expectedGeneration: pending.generation - 1)
+            // A pair held for long may have expired meanwhile; then its refresh token is used right away.
+            if lifecycle.decide(committed, now: clock.now()) != .refreshFirst { return committed }
         }
         // Read the store first: another process may have rotated the pair since this one cached it.
         let stored = try await load(locationId)

@@ -10,11 +10,15 @@ public struct UpstreamRequest: Sendable {
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]?
     public var timeout: Duration
+    /// Never reuse a kept-alive connection: an HTTP client may transparently resend a request whose reused
+    /// connection died, and a single-use refresh token must not be sent twice.
+    public var freshConnection: Bool
 
     public init(
         method: String, url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil,
-        timeout: Duration = .seconds(30)
+        timeout: Duration = .seconds(30), freshConnection: Bool = false
     ) {
+        self.freshConnection = freshConnection
         self.method = method
         self.url = url
         self.headers = headers
