@@ -80,6 +80,7 @@ public final class SQLiteStore: Sendable {
                 );
                 """)
         }
+        // Later schema changes are appended here, one named migration each, never edited once released.
         return migrator
     }
 }
