@@ -100,7 +100,11 @@ let package = Package(
             dependencies: ["CurlHTTP", .product(name: "Hummingbird", package: "hummingbird")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "GatewaySQLiteTests", dependencies: ["GatewaySQLite"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "GatewaySQLiteTests",
+            dependencies: ["GatewaySQLite", "GatewayCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "HighLevelSandboxTests",
             dependencies: [

@@ -60,6 +60,10 @@ struct GatewayServer {
                         curl -s -H 'Authorization: Bearer \(key.key)' '\(address)/contacts/?locationId=loc-sandbox'
 
                     """)
+            } else {
+                Output.line(
+                    "This database already has an admin key (its secret was shown when it was made). Another: "
+                        + "contacts-gateway keys create --database \(configuration.database) --role admin --name <you>")
             }
         }
 
