@@ -126,3 +126,24 @@ import Testing
         }
     }
 }
+
+@Suite struct OpenAPIDocumentTests {
+    @Test func documentListsExactlyTheRouteTableWithScopes() async throws {
+        try await withGateway { gw in
+            let response = try await gw.call("GET", "/openapi.json", key: nil)
+            #expect(response.status == 200)
+            let document = try response.json()
+            #expect(document["openapi"] as? String == "3.1.0")
+            let paths = try #require(document["paths"] as? [String: [String: [String: Any]]])
+            var seen: [String: String] = [:]
+            for (path, item) in paths {
+                for (method, operation) in item {
+                    seen["\(method.uppercased()) \(path)"] = operation["x-required-scope"] as? String
+                }
+            }
+            let table = Dictionary(uniqueKeysWithValues: RouteTable.contacts.operations.map { ($0.label, $0.scope.rawValue) })
+            #expect(seen == table)
+            #expect(seen.count == 32)
+        }
+    }
+}
