@@ -39,7 +39,7 @@ struct ServeCommand: AsyncParsableCommand {
             if let clientSecret { configuration.clientSecret = clientSecret }
             if let redirectURL { configuration.redirectURL = redirectURL }
             if let scopes { configuration.scopes = scopes }
-            if let upstreamLimit { configuration.upstreamLimit = upstreamLimit }
+            if let upstreamLimit { try configuration.setUpstreamLimit(upstreamLimit) }
             if let upstreamTimeout { try configuration.setUpstreamTimeout(upstreamTimeout) }
             if let auditDurability { try configuration.setAuditDurability(auditDurability) }
             configuration.sandbox = sandbox

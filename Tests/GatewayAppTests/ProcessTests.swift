@@ -29,6 +29,8 @@ enum Executable {
         process.standardOutput = out
         process.standardError = err
         try process.run()
+        // A command that should have failed but serves instead must not hang the suite.
+        DispatchQueue.global().asyncAfter(deadline: .now() + 20) { if process.isRunning { process.terminate() } }
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
@@ -191,5 +193,32 @@ final class ServerProcess: @unchecked Sendable {
             process.terminate()
             process.waitUntilExit()
         }
+    }
+}
+
+@Suite struct ServeSettingsTests {
+    @Test(arguments: [
+        (["serve", "--listen", "nowhere"], "listen address"),
+        (["serve", "--upstream-timeout", "soon"], "upstream timeout"),
+        (["serve", "--upstream-limit", "lots"], "upstream limit"),
+        (["serve", "--audit-durability", "maybe"], "audit durability"),
+        (["serve", "--database", "mysql://x"], "sqlite:PATH"),
+    ])
+    func badSettingsGetOnePlainLine(arguments: [String], fragment: String) async throws {
+        let result = try await blocking { try Executable.run(arguments) }
+        #expect(result.status == 1)
+        #expect(result.stderr.split(separator: "\n").count == 1, "stderr: \(result.stderr)")
+        #expect(result.stderr.contains(fragment), "stderr: \(result.stderr)")
+    }
+
+    @Test func badSecretKeyIsRefused() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cgw-key-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let result = try await blocking {
+            try Executable.run(["keys", "list", "--database", "sqlite:" + directory.appendingPathComponent("g.sqlite").path],
+                               environment: ["GATEWAY_SECRET_KEY": "too-short"])
+        }
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("GATEWAY_SECRET_KEY"))
     }
 }

@@ -46,7 +46,7 @@ public struct GatewayConfiguration: Sendable {
         redirectURL = value("GATEWAY_REDIRECT_URL")
         if let scopes = value("GATEWAY_SCOPES") { self.scopes = scopes }
         secretKey = value("GATEWAY_SECRET_KEY")
-        if let limit = value("GATEWAY_UPSTREAM_LIMIT") { upstreamLimit = limit }
+        if let limit = value("GATEWAY_UPSTREAM_LIMIT") { try setUpstreamLimit(limit) }
         if let timeout = value("GATEWAY_UPSTREAM_TIMEOUT") { try setUpstreamTimeout(timeout) }
         if let durability = value("GATEWAY_AUDIT_DURABILITY") { try setAuditDurability(durability) }
         if let bytes = value("GATEWAY_MAX_BODY") {
@@ -62,6 +62,13 @@ public struct GatewayConfiguration: Sendable {
         let host = String(text[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         listenHost = host.isEmpty ? "0.0.0.0" : host
         listenPort = port
+    }
+
+    public mutating func setUpstreamLimit(_ text: String) throws {
+        guard text == "off" || Rate(text) != nil else {
+            throw Invalid("upstream limit '\(text)' must be a rate such as 100/10s, or off")
+        }
+        upstreamLimit = text
     }
 
     public mutating func setUpstreamTimeout(_ text: String) throws {
