@@ -47,8 +47,6 @@ struct ConnectionsCommand: AsyncParsableCommand {
                 var configuration = try common.configuration()
                 if let clientId { configuration.clientId = clientId }
                 if let redirectUrl { configuration.redirectURL = redirectUrl }
-                // Only the id goes into the address; the secret is needed by the server's callback, not here.
-                if configuration.clientSecret == nil { configuration.clientSecret = "unused-here" }
                 let storage = try GatewayStorage.open(configuration)
                 let link = try await ConnectionAdministration(
                     connections: storage.store, states: storage.store, settings: configuration.oauthSettings(),

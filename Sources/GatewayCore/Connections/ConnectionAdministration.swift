@@ -29,10 +29,11 @@ public struct ConnectionAdministration: Sendable {
 
     /// Issues a one-time `state` and the HighLevel address that carries it.
     public func authorizeLink() async throws -> AuthorizeLink {
-        guard settings.hasClientCredentials else {
+        // Only the id goes into the address; the secret is the callback's business (the token endpoint needs it).
+        guard let clientId = settings.clientId, !clientId.isEmpty else {
             throw GatewayError.badRequest(
-                "No OAuth client is configured: set GATEWAY_CLIENT_ID and GATEWAY_CLIENT_SECRET "
-                    + "(or use `connections add-token` with a private integration token).")
+                "No OAuth client is configured: set GATEWAY_CLIENT_ID (and GATEWAY_CLIENT_SECRET for the server) "
+                    + "or use `connections add-token` with a private integration token.")
         }
         let now = clock.now()
         let state = AuthorizationState(

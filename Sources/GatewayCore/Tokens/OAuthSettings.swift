@@ -19,8 +19,6 @@ public struct OAuthSettings: Sendable {
         self.scopes = scopes
     }
 
-    public var hasClientCredentials: Bool { !(clientId ?? "").isEmpty && !(clientSecret ?? "").isEmpty }
-
     /// The address an admin opens to connect a location (HighLevel's `chooselocation`).
     public func authorizeAddress(state: String) -> String {
         let query: [(String, String)] = [
