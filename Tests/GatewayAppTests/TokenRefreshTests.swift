@@ -21,10 +21,11 @@ import Testing
 
     @Test func hundredConcurrentRequestsAtExpiryCauseExactlyOneRefresh() async throws {
         var options = TestGateway.Options()
-        options.tokenLifetime = .seconds(2)
+        // Long enough that the refreshed token cannot lapse again while the 100 calls run on a loaded machine.
+        options.tokenLifetime = .seconds(4)
         try await withGateway(options) { gw in
             let before = try await gw.storedConnection()
-            try await Task.sleep(for: .milliseconds(2100))
+            try await Task.sleep(for: .milliseconds(4100))
             let statuses = try await Self.concurrentCalls(gw, count: 100)
             #expect(statuses.count == 100)
             #expect(statuses.allSatisfy { $0 == 200 }, "statuses: \(Dictionary(grouping: statuses, by: { $0 }).mapValues(\.count))")
@@ -114,7 +115,7 @@ import Testing
     func failingTokenEndpointIsTransientAndKeepsTheRefreshToken(fault: SandboxFault) async throws {
         var options = TestGateway.Options()
         options.tokenLifetime = .seconds(2)
-        options.lifecycle = TokenLifecycle(retryBase: 0.5)
+        options.lifecycle = TokenLifecycle(retryBase: 3)
         try await withGateway(options) { gw in
             let before = try await gw.storedConnection()
             try await Task.sleep(for: .milliseconds(2100))
@@ -129,7 +130,7 @@ import Testing
             let tokenRequests = gw.sandbox.stats().tokenRequests
             try (try await gw.call("GET", "/contacts/?locationId=\(TestGateway.location)")).expectProblem(503)
             #expect(gw.sandbox.stats().tokenRequests == tokenRequests)
-            try await Task.sleep(for: .milliseconds(700))
+            try await Task.sleep(for: .milliseconds(3200))
             let recovered = try await gw.call("GET", "/contacts/?locationId=\(TestGateway.location)")
             #expect(recovered.status == 200, "\(recovered.text)")
             #expect(gw.sandbox.stats().refreshGrants == 1)
@@ -139,7 +140,7 @@ import Testing
     @Test func inactiveLocationKeepsItsRefreshToken() async throws {
         var options = TestGateway.Options()
         options.tokenLifetime = .seconds(2)
-        options.lifecycle = TokenLifecycle(inactiveLocationRetry: 0.5)
+        options.lifecycle = TokenLifecycle(inactiveLocationRetry: 3)
         try await withGateway(options) { gw in
             let before = try await gw.storedConnection()
             try await Task.sleep(for: .milliseconds(2100))
@@ -148,7 +149,7 @@ import Testing
             try failed.expectProblem(503, containing: "not active")
             #expect(try await gw.storedConnection().refreshToken == before.refreshToken)
             gw.sandbox.setLocationActive(TestGateway.location, true)
-            try await Task.sleep(for: .milliseconds(600))
+            try await Task.sleep(for: .milliseconds(3200))
             let recovered = try await gw.call("GET", "/contacts/?locationId=\(TestGateway.location)")
             #expect(recovered.status == 200, "\(recovered.text)")
         }
