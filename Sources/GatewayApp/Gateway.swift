@@ -11,6 +11,8 @@ public struct Gateway: Sendable {
     public let keyFormat: KeyFormat
     public let tokens: TokenBroker
     public let upstream: any UpstreamClient
+    /// The upstream as the proxy uses it: shaped, retried, behind a circuit breaker per location.
+    public let upstreamCaller: UpstreamCaller
     public let routes: RouteTable
     public let connections: ConnectionAdministration
     public let audit: any AuditSink
@@ -32,6 +34,11 @@ public struct Gateway: Sendable {
             repository: storage.store, endpoint: endpoint, clock: clock, lifecycle: lifecycle, hooks: hooks,
             logger: logger)
         self.upstream = upstream
+        self.upstreamCaller = UpstreamCaller(
+            client: upstream,
+            settings: .init(
+                limit: configuration.upstreamLimit == "off" ? nil : Rate(configuration.upstreamLimit),
+                dailyLimit: configuration.upstreamLimit == "off" ? nil : 200_000))
         self.routes = .contacts
         self.connections = ConnectionAdministration(
             connections: storage.store, states: storage.store, settings: configuration.oauthSettings(),

@@ -79,20 +79,17 @@ import Testing
 
     @Test func upstreamFailuresBecomeProblems() async throws {
         var options = TestGateway.Options()
-        options.upstreamTimeout = .milliseconds(500)
+        options.upstreamTimeout = .milliseconds(800)
         try await withGateway(options) { gw in
             let path = "/contacts/?locationId=\(TestGateway.location)"
-            // Twice: libcurl transparently resends once when a reused keep-alive connection dies unanswered.
-            gw.sandbox.addFault(.init(pathPrefix: "/contacts", drop: true, times: 2))
+            // Every attempt dropped: 502 once the retries are spent.
+            gw.sandbox.addFault(.init(pathPrefix: "/contacts", drop: true, times: 20))
             try (try await gw.call("GET", path)).expectProblem(502)
+            gw.sandbox.clearFaults()
+            // Slower than the whole budget: 504.
             gw.sandbox.addFault(.init(pathPrefix: "/contacts", delayMilliseconds: 1500))
             try (try await gw.call("GET", path)).expectProblem(504)
-            gw.sandbox.addFault(.init(pathPrefix: "/contacts", status: 503, body: #"{"statusCode":503,"message":"busy"}"#))
-            let passed = try await gw.call("GET", path)
-            #expect(passed.status == 503)
-            #expect(passed.text.contains("busy"))
-            let fine = try await gw.call("GET", path)
-            #expect(fine.status == 200)
+            #expect(try await gw.call("GET", path).status == 200)
         }
     }
 

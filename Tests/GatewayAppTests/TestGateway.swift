@@ -31,6 +31,7 @@ final class TestGateway: Sendable {
         var lifecycle = TokenLifecycle()
         var maxBodyBytes = 1 << 20
         var upstreamTimeout: Duration = .seconds(30)
+        var upstreamLimit = "100/10s"
         var connect = true
         /// Point the gateway somewhere other than the sandbox.
         var upstreamURL: String? = nil
@@ -71,6 +72,7 @@ final class TestGateway: Sendable {
         configuration.clientSecret = "sandbox-client-secret"
         configuration.maxBodyBytes = options.maxBodyBytes
         configuration.upstreamTimeout = options.upstreamTimeout
+        configuration.upstreamLimit = options.upstreamLimit
         let client = try CurlHTTPClient()
         let gateway = Gateway(
             configuration: configuration, storage: try GatewayStorage.open(configuration),

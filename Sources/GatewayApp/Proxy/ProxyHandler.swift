@@ -11,6 +11,8 @@ struct ProxyHandler: Sendable {
     let gateway: Gateway
 
     func forward(_ request: Request, context: GatewayContext) async throws -> Response {
+        // GATEWAY_UPSTREAM_TIMEOUT bounds everything upstream: waiting for a slot, retries, the 401 refresh.
+        let deadline = ContinuousClock.now + gateway.configuration.upstreamTimeout
         let note = context.note
         // 1. Who is calling.
         let principal = try await gateway.keys.authenticate(CallerKey.presented(in: request.headers))
@@ -53,9 +55,10 @@ struct ProxyHandler: Sendable {
         note.update { $0.locationId = locationId }
         guard principal.mayUse(location: locationId) else { throw GatewayError.locationNotAllowed(locationId) }
 
-        // 6. (Per-key rate limit and upstream shaping take their place here.)
+        // 6. (The per-key rate limit takes its place here.)
 
-        // 7. Call HighLevel with the location's token; after a 401, once more with a refreshed one.
+        // 7. Call HighLevel with the location's token, shaped and retried where safe; after a 401, once more with a
+        //    refreshed token.
         var credential = try await gateway.tokens.credential(for: locationId)
         let url = gateway.configuration.upstreamURL.trimmingTrailingSlash + operation.path.render(parameters)
             + (query.raw.isEmpty ? "" : "?" + query.raw)
@@ -64,21 +67,25 @@ struct ProxyHandler: Sendable {
             timeout: gateway.configuration.upstreamTimeout)
         var response: UpstreamResponse
         var attempts = 0
+        var refreshed = false
         while true {
             upstreamRequest.headers = ForwardedHeaders.upstream(
                 from: request.headers, token: credential.accessToken, version: operation.version, hasBody: body != nil)
-            attempts += 1
+            let result: UpstreamCaller.Result
             do {
-                response = try await gateway.upstream.send(upstreamRequest)
-            } catch let error as UpstreamError {
-                note.update { $0.upstreamAttempts = attempts }
-                throw error.gatewayError
+                result = try await gateway.upstreamCaller.send(upstreamRequest, locationId: locationId, deadline: deadline)
+            } catch let failure as UpstreamCaller.Failure {
+                note.update { $0.upstreamAttempts = attempts + failure.attempts }
+                throw failure.problem
             }
+            response = result.response
+            attempts += result.attempts
             note.update {
                 $0.upstreamAttempts = attempts
                 $0.upstreamStatus = response.status
             }
-            guard response.status == 401, attempts == 1 else { break }
+            guard response.status == 401, !refreshed else { break }
+            refreshed = true
             credential = try await gateway.tokens.credential(for: locationId, replacing: credential.accessToken)
         }
         return ForwardedHeaders.response(from: response)

@@ -41,6 +41,8 @@ public actor TokenBroker {
     private let logger: Logger
     /// How long a connection read from the store is trusted: a change made by another process shows within this.
     private let cacheLifetime: TimeInterval
+    /// Reads of the store (200 ms apart) before an `Invalid grant` is believed.
+    private let invalidGrantRechecks = 10
 
     private var cache: [String: (connection: Connection, loadedAt: Date)] = [:]
     private var directory: (connections: [Connection], loadedAt: Date)?
@@ -230,10 +232,14 @@ public actor TokenBroker {
         let locationId = connection.locationId
         switch error {
         case .invalidGrant(let message):
-            // Before declaring the token dead, look again: a rotation elsewhere also makes ours "already used".
-            let again = try await load(locationId)
-            if again.refreshToken != refreshToken, again.status == .active {
-                return again
+            // Before declaring the token dead, look again: a rotation by another gateway also makes ours "already
+            // used", and that gateway may still be committing its pair, so keep looking for a moment.
+            for attempt in 0..<invalidGrantRechecks {
+                if attempt > 0 { try await Task.sleep(for: .milliseconds(200)) }
+                let again = try await load(locationId)
+                if again.refreshToken != refreshToken, again.status == .active {
+                    return again
+                }
             }
             let marked: Bool
             do {

@@ -1,0 +1,218 @@
+import Foundation
+import Synchronization
+
+/// Calls HighLevel for one location the way its limits and failures ask: shaped to the per-location budget
+/// (callers wait in order for a slot, up to their deadline), retried where safe with backoff, and cut off by a
+/// circuit breaker when the location's upstream keeps failing.
+public final class UpstreamCaller: Sendable {
+    public struct Settings: Sendable {
+        /// `nil`: shaping off.
+        public var limit: Rate?
+        public var dailyLimit: Int?
+        public var retry: RetryPolicy
+        public var breakerThreshold: Int
+        public var breakerOpenSeconds: Double
+        /// Callers allowed to wait for a slot per location; past it, 503 at once.
+        public var maxWaiting: Int
+
+        public init(
+            limit: Rate? = Rate(count: 100, perSeconds: 10), dailyLimit: Int? = 200_000, retry: RetryPolicy = .init(),
+            breakerThreshold: Int = 5, breakerOpenSeconds: Double = 5, maxWaiting: Int = 1000
+        ) {
+            self.limit = limit
+            self.dailyLimit = dailyLimit
+            self.retry = retry
+            self.breakerThreshold = breakerThreshold
+            self.breakerOpenSeconds = breakerOpenSeconds
+            self.maxWaiting = maxWaiting
+        }
+    }
+
+    public struct Result: Sendable {
+        public var response: UpstreamResponse
+        public var attempts: Int
+    }
+
+    /// No usable answer: the problem for the caller, and how many times HighLevel was called (0 when the budget or
+    /// the breaker refused before any call), for the audit record.
+    public struct Failure: Error, Sendable {
+        public var problem: GatewayError
+        public var attempts: Int
+    }
+
+    private struct LocationState {
+        var window: SlidingWindowBudget?
+        var daily: DailyBudget?
+        var breaker: CircuitBreaker
+        var waiting = 0
+    }
+
+    private enum Slot {
+        case now
+        case at(Double)
+    }
+
+    private let client: any UpstreamClient
+    private let settings: Settings
+    private let states = Mutex<[String: LocationState]>([:])
+    private let epoch = ContinuousClock.now
+
+    public init(client: any UpstreamClient, settings: Settings = .init()) {
+        self.client = client
+        self.settings = settings
+    }
+
+    /// Sends `request` for `locationId`, trying again where safe, until `deadline`.
+    /// Throws `Failure` (429/503 for the budget or the breaker, 502/504 for upstream failures) or CancellationError.
+    public func send(_ request: UpstreamRequest, locationId: String, deadline: ContinuousClock.Instant) async throws
+        -> Result
+    {
+        var attempt = 0
+        while true {
+            do {
+                try admitThroughBreaker(locationId)
+                try await waitForSlot(locationId, deadline: deadline)
+            } catch let problem as GatewayError {
+                throw Failure(problem: problem, attempts: attempt)
+            }
+            attempt += 1
+            var attemptRequest = request
+            let remaining = deadline - ContinuousClock.now
+            guard remaining > .milliseconds(1) else {
+                let timeout = UpstreamError(kind: .timeout, requestMayHaveReachedServer: false, message: "no time left")
+                throw Failure(problem: timeout.gatewayError, attempts: attempt - 1)
+            }
+            attemptRequest.timeout = min(request.timeout, remaining)
+            let outcome: RetryPolicy.Outcome
+            do {
+                let response = try await client.send(attemptRequest)
+                learn(from: response, locationId: locationId)
+                outcome = .response(
+                    status: response.status,
+                    retryAfterSeconds: RetryPolicy.parseRetryAfter(response.header("Retry-After"), now: Date().timeIntervalSince1970))
+                let decision = decide(request.method, attempt, outcome, deadline)
+                guard case .retry(let delay) = decision else { return Result(response: response, attempts: attempt) }
+                try await Task.sleep(for: .milliseconds(Int64(delay * 1000)))
+            } catch let error as UpstreamError {
+                failed(locationId)
+                guard case .retry(let delay) = decide(request.method, attempt, .failure(error), deadline) else {
+                    throw Failure(problem: error.gatewayError, attempts: attempt)
+                }
+                try await Task.sleep(for: .milliseconds(Int64(delay * 1000)))
+            }
+        }
+    }
+
+    /// What is left of the location's window, for the response headers and metrics.
+    public func remaining(locationId: String) -> Int? {
+        let now = seconds(ContinuousClock.now)
+        return states.withLock { $0[locationId]?.window?.remaining(now: now) }
+    }
+
+    // MARK: - Steps
+
+    private func decide(
+        _ method: String, _ attempt: Int, _ outcome: RetryPolicy.Outcome, _ deadline: ContinuousClock.Instant
+    ) -> RetryPolicy.Decision {
+        let remaining = deadline - ContinuousClock.now
+        let seconds = Double(remaining.components.seconds) + Double(remaining.components.attoseconds) / 1e18
+        return settings.retry.decide(
+            method: method, attempt: attempt, outcome: outcome, remainingSeconds: seconds,
+            random: Double.random(in: 0..<1))
+    }
+
+    private func admitThroughBreaker(_ locationId: String) throws {
+        let now = seconds(ContinuousClock.now)
+        let admission = states.withLock { states in
+            states[locationId, default: newState()].breaker.admit(now: now)
+        }
+        if case .rejected(let retryAfter) = admission {
+            throw GatewayError(
+                status: 503, slug: "upstream-circuit-open", title: "Service Unavailable",
+                detail: "HighLevel failed repeatedly for location '\(locationId)'; the gateway fails fast for a few "
+                    + "seconds before it tries again.",
+                headers: ["Retry-After": String(max(1, Int(retryAfter.rounded(.up))))])
+        }
+    }
+
+    /// Takes a slot in the location's window and daily budget, waiting for it if the deadline allows.
+    private func waitForSlot(_ locationId: String, deadline: ContinuousClock.Instant) async throws {
+        guard settings.limit != nil || settings.dailyLimit != nil else { return }
+        let now = seconds(ContinuousClock.now)
+        let latest = seconds(deadline)
+        let decision: Swift.Result<Slot, GatewayError> = states.withLock { states in
+            var state = states[locationId, default: newState()]
+            defer { states[locationId] = state }
+            if let dailyRetry = state.daily?.take(now: now) {
+                return .failure(budgetExhausted(locationId, retryAfter: dailyRetry - now, daily: true))
+            }
+            guard var window = state.window else { return .success(.now) }
+            let slot = window.reserve(now: now)
+            if slot <= now {
+                state.window = window
+                return .success(.now)
+            }
+            guard slot < latest, state.waiting < settings.maxWaiting else {
+                return .failure(budgetExhausted(locationId, retryAfter: slot - now, daily: false))
+            }
+            state.window = window
+            state.waiting += 1
+            return .success(.at(slot))
+        }
+        switch decision {
+        case .failure(let error):
+            throw error
+        case .success(.now):
+            return
+        case .success(.at(let slot)):
+            defer { states.withLock { $0[locationId]?.waiting -= 1 } }
+            do {
+                try await Task.sleep(until: epoch + .milliseconds(Int64(slot * 1000)), clock: .continuous)
+            } catch {
+                // The caller left: give the slot back so it does not hold up the queue.
+                states.withLock { $0[locationId]?.window?.release(slot) }
+                throw error
+            }
+        }
+    }
+
+    private func learn(from response: UpstreamResponse, locationId: String) {
+        let now = seconds(ContinuousClock.now)
+        let remaining = response.header("X-RateLimit-Remaining").flatMap { Int($0) }
+        let dailyRemaining = response.header("X-RateLimit-Daily-Remaining").flatMap { Int($0) }
+        let failure = [502, 503, 504].contains(response.status)
+        states.withLock { states in
+            guard var state = states[locationId] else { return }
+            if let remaining { state.window?.observe(remaining: remaining, now: now) }
+            if let dailyRemaining { state.daily?.observe(remaining: dailyRemaining, now: now) }
+            if failure { state.breaker.recordFailure(now: now) } else { state.breaker.recordSuccess() }
+            states[locationId] = state
+        }
+    }
+
+    private func failed(_ locationId: String) {
+        let now = seconds(ContinuousClock.now)
+        states.withLock { $0[locationId]?.breaker.recordFailure(now: now) }
+    }
+
+    private func budgetExhausted(_ locationId: String, retryAfter: Double, daily: Bool) -> GatewayError {
+        GatewayError(
+            status: 429, slug: "upstream-budget-exhausted", title: "Too Many Requests",
+            detail: daily
+                ? "HighLevel's daily limit for location '\(locationId)' is used up."
+                : "HighLevel's limit for location '\(locationId)' is used up for longer than this request may wait.",
+            headers: ["Retry-After": String(max(1, Int(retryAfter.rounded(.up))))])
+    }
+
+    private func newState() -> LocationState {
+        LocationState(
+            window: settings.limit.map { SlidingWindowBudget(limit: $0.count, window: $0.perSeconds) },
+            daily: settings.dailyLimit.map { DailyBudget(limit: $0) },
+            breaker: CircuitBreaker(failureThreshold: settings.breakerThreshold, openDuration: settings.breakerOpenSeconds))
+    }
+
+    private func seconds(_ instant: ContinuousClock.Instant) -> Double {
+        let elapsed = instant - epoch
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    }
+}
