@@ -53,7 +53,8 @@ struct ProxyHandler: Sendable {
         note.update { $0.locationId = locationId }
         guard principal.mayUse(location: locationId) else { throw GatewayError.locationNotAllowed(locationId) }
 
-        // 6. (Per-key rate limit and upstream shaping take their place here.)
+        // 6. The key's own rate: a refused request costs nothing upstream. (Upstream shaping takes its place here.)
+        try context.rateLimit.admit(principal, with: gateway.keyLimits)
 
         // 7. Call HighLevel with the location's token; after a 401, once more with a refreshed one.
         var credential = try await gateway.tokens.credential(for: locationId)
