@@ -13,8 +13,9 @@ struct KeysCommand: AsyncParsableCommand {
         @Option(help: "A name that says who uses the key.") var name: String
         @Option(help: "reader, editor, auditor, admin or a custom role.") var role: String
         @Option(help: "Comma-separated locations the key may use (default: all).") var locations: String?
-        @Option(help: "Rate, e.g. 10/s.") var rate: String?
-        @Option(help: "Burst above the rate.") var burst: Int?
+        @Option(help: "Sustained rate, e.g. 10/s or 600/min (default: GATEWAY_KEY_RATE).") var rate: String?
+        @Option(help: "Requests the key may send at once (default: the rate's count with --rate, else GATEWAY_KEY_BURST).")
+        var burst: Int?
         @Option(name: .customLong("expires-in"), help: "Lifetime, e.g. 30d.") var expiresIn: String?
 
         func run() async throws {

@@ -107,6 +107,8 @@ import Testing
             #expect(rotated["previousKeyValidUntil"] is String)
             #expect(try await gw.call(Self.read.0, Self.read.1, key: created.key).status == 200)
             #expect(try await gw.call(Self.read.0, Self.read.1, key: newKey).status == 200)
+            let shown = try await gw.call("GET", "/admin/v1/keys/\(created.id)", key: gw.adminKey).json()
+            #expect(shown["previousKeyValidUntil"] is String)
             try await Task.sleep(for: .milliseconds(2100))
             try await gw.call(Self.read.0, Self.read.1, key: created.key).expectProblem(401)
             #expect(try await gw.call(Self.read.0, Self.read.1, key: newKey).status == 200)

@@ -10,15 +10,19 @@ import Testing
         try await withGateway { gw in
             let key = try await gw.makeKey(role: "reader", rate: "10/s", burst: 10).key
             let path = "/contacts/?locationId=\(TestGateway.location)"
-            let connections = 6
+            let connections = 5
             let clients = try (0..<connections).map { _ in try CurlHTTPClient() }
             defer { for client in clients { client.shutdown() } }
             // Open every connection first, so that the two seconds measure requests, not connection set-up.
             for client in clients {
                 _ = try await client.execute(CurlRequest(method: "GET", url: gw.url + "/healthz"))
             }
-            let started = ContinuousClock.now
-            let deadline = started + .seconds(2)
+            // The key's first request, alone: the two seconds start when the gateway has surely seen it, so a slow
+            // start on a busy machine does not shorten the window the limiter measures.
+            let first = try await clients[0].execute(
+                CurlRequest(method: "GET", url: gw.url + path, headers: [("Authorization", "Bearer \(key)")]))
+            #expect(first.status == 200)
+            let deadline = ContinuousClock.now + .seconds(2)
             let counts = try await withThrowingTaskGroup(of: [Int: Int].self) { group in
                 for client in clients {
                     group.addTask {
@@ -27,13 +31,15 @@ import Testing
                             method: "GET", url: gw.url + path, headers: [("Authorization", "Bearer \(key)")])
                         while ContinuousClock.now < deadline {
                             statuses[try await client.execute(request).status, default: 0] += 1
+                            // Hundreds of requests a second are plenty; a pause leaves the two cores to other tests.
+                            try await Task.sleep(for: .milliseconds(2))
                         }
                         return statuses
                     }
                 }
                 return try await group.reduce(into: [Int: Int]()) { $0.merge($1, uniquingKeysWith: +) }
             }
-            let through = counts[200, default: 0]
+            let through = counts[200, default: 0] + 1
             print("rate limit accuracy: \(through) of the expected 30 got through; \(counts[429, default: 0]) refused")
             #expect(Set(counts.keys).isSubset(of: [200, 429]), "\(counts)")
             #expect(counts[429, default: 0] > 0)
