@@ -9,6 +9,8 @@ public final class KeyDirectory: Sendable {
     private struct Snapshot {
         var keys: [String: APIKey]
         var roles: [String: Role]
+        /// Keys' own rates, parsed once per load rather than once per request.
+        var rates: [String: Rate]
         var loadedAt: Date
     }
 
@@ -53,7 +55,7 @@ public final class KeyDirectory: Sendable {
         }
         usage?.touch(key.id, at: now)
         return Principal(
-            keyId: key.id, keyName: key.name, role: role, locations: key.locations, rate: key.rate.flatMap(Rate.init),
+            keyId: key.id, keyName: key.name, role: role, locations: key.locations, rate: current.rates[key.id],
             burst: key.burst)
     }
 
@@ -100,9 +102,11 @@ public final class KeyDirectory: Sendable {
         let custom = try await repository.customRoles()
         var roles = Dictionary(uniqueKeysWithValues: Role.builtIns.map { ($0.name, $0) })
         for role in custom { roles[role.name] = role }
+        var rates: [String: Rate] = [:]
+        for key in keys { if let rate = key.rate.flatMap(Rate.init) { rates[key.id] = rate } }
         let loaded = Snapshot(
             keys: Dictionary(keys.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }), roles: roles,
-            loadedAt: clock.now())
+            rates: rates, loadedAt: clock.now())
         snapshot.withLock { $0 = loaded }
     }
 }
