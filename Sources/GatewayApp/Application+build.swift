@@ -7,10 +7,13 @@ extension Gateway {
     public func makeRouter() -> Router<GatewayContext> {
         let router = Router(context: GatewayContext.self)
         router.add(middleware: EdgeMiddleware(audit: audit, clock: clock))
+        router.add(middleware: RateLimitHeadersMiddleware())
         router.add(middleware: ProxyMiddleware(proxy: ProxyHandler(gateway: self)))
-        let access = AdminAccess(keys: keys)
+        let access = AdminAccess(keys: keys, limits: keyLimits)
         HealthController(gateway: self).addRoutes(to: router)
         ConnectionsController(gateway: self, access: access).addRoutes(to: router)
+        KeysController(gateway: self, access: access).addRoutes(to: router)
+        RolesController(gateway: self, access: access).addRoutes(to: router)
         return router
     }
 
@@ -21,6 +24,9 @@ extension Gateway {
         Application(
             router: makeRouter(),
             configuration: .init(address: .hostname(host, port: port), serverName: "contacts-gateway"),
+            services: [
+                KeyUsageFlusher(usage: keyUsage, interval: configuration.lastUsedFlushInterval, logger: logger)
+            ],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
             logger: logger)
     }

@@ -8,6 +8,8 @@ public struct Gateway: Sendable {
     public let configuration: GatewayConfiguration
     public let store: SQLiteStore
     public let keys: KeyDirectory
+    public let keyUsage: KeyUsageRecorder
+    public let keyLimits: KeyRateLimiter
     public let keyFormat: KeyFormat
     public let tokens: TokenBroker
     public let upstream: any UpstreamClient
@@ -29,7 +31,10 @@ public struct Gateway: Sendable {
         self.configuration = configuration
         self.store = storage.store
         self.keyFormat = storage.keyFormat
-        self.keys = KeyDirectory(repository: storage.store, format: storage.keyFormat, clock: clock)
+        self.keyUsage = KeyUsageRecorder(repository: storage.store)
+        self.keys = KeyDirectory(repository: storage.store, format: storage.keyFormat, clock: clock, usage: keyUsage)
+        self.keyLimits = KeyRateLimiter(
+            defaultRate: configuration.keyRate, defaultBurst: configuration.keyBurst, clock: clock)
         self.tokens = TokenBroker(
             repository: storage.store, endpoint: endpoint, clock: clock, lifecycle: lifecycle, hooks: hooks,
             logger: logger)

@@ -8,6 +8,7 @@ public struct GatewayContext: RequestContext {
     public var requestId: String = ""
     public let client: String?
     public let note = AuditNote()
+    public let rateLimit = RateLimitNote()
 
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

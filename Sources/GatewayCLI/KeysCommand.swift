@@ -5,7 +5,7 @@ import GatewayCore
 struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys", abstract: "Local API keys.",
-        subcommands: [Create.self, List.self, Show.self, Revoke.self])
+        subcommands: [Create.self, List.self, Show.self, Revoke.self, Rotate.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a key; its secret is printed this once.")
@@ -13,8 +13,9 @@ struct KeysCommand: AsyncParsableCommand {
         @Option(help: "A name that says who uses the key.") var name: String
         @Option(help: "reader, editor, auditor, admin or a custom role.") var role: String
         @Option(help: "Comma-separated locations the key may use (default: all).") var locations: String?
-        @Option(help: "Rate, e.g. 10/s.") var rate: String?
-        @Option(help: "Burst above the rate.") var burst: Int?
+        @Option(help: "Sustained rate, e.g. 10/s or 600/min (default: GATEWAY_KEY_RATE).") var rate: String?
+        @Option(help: "Requests the key may send at once (default: the rate's count with --rate, else GATEWAY_KEY_BURST).")
+        var burst: Int?
         @Option(name: .customLong("expires-in"), help: "Lifetime, e.g. 30d.") var expiresIn: String?
 
         func run() async throws {
@@ -70,9 +71,10 @@ struct KeysCommand: AsyncParsableCommand {
                 case .json: try Output.json(key)
                 case .table:
                     Output.table(
-                        ["ID", "NAME", "ROLE", "LOCATIONS", "RATE", "CREATED", "EXPIRES", "REVOKED"],
+                        ["ID", "NAME", "ROLE", "LOCATIONS", "RATE", "BURST", "CREATED", "LAST USED", "EXPIRES", "REVOKED"],
                         [[key.id, key.name, key.role, key.locations?.joined(separator: ",") ?? "*", key.rate ?? "-",
-                          Output.date(key.createdAt), Output.date(key.expiresAt), key.revoked ? "yes" : "no"]])
+                          key.burst.map(String.init) ?? "-", Output.date(key.createdAt), Output.date(key.lastUsedAt),
+                          Output.date(key.expiresAt), key.revoked ? "yes" : "no"]])
                 }
             }
         }
@@ -90,6 +92,32 @@ struct KeysCommand: AsyncParsableCommand {
                 switch common.output {
                 case .json: try Output.json(["id": id, "status": "revoked"])
                 case .table: print("Key \(id) revoked.")
+                }
+            }
+        }
+    }
+
+    struct Rotate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Give a key a new secret, printed this once; the old one works for --grace, else stops at once.")
+        @OptionGroup var common: CommonOptions
+        @Argument(help: "The key's id.") var id: String
+        @Option(help: "How long the old secret keeps working, e.g. 1h (default: not at all).") var grace: String?
+
+        func run() async throws {
+            try await reportingFailures {
+                let storage = try common.openStorage()
+                let rotated = try await KeyAdministration(repository: storage.store, format: storage.keyFormat).rotate(
+                    id: id, grace: grace)
+                switch common.output {
+                case .json: try Output.json(rotated)
+                case .table:
+                    Output.table(["ID", "NAME", "ROLE", "KEY"], [[rotated.id, rotated.name, rotated.role, rotated.key]])
+                    if let until = rotated.previousKeyValidUntil {
+                        print("The old key works until \(Output.date(until)). The new one is shown only now: store it safely.")
+                    } else {
+                        print("The old key no longer works. The new one is shown only now: store it safely.")
+                    }
                 }
             }
         }

@@ -23,6 +23,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "OAuth scopes (GATEWAY_SCOPES).") var scopes: String?
     @Option(name: .customLong("upstream-limit"), help: "Per-location upstream limit (GATEWAY_UPSTREAM_LIMIT).") var upstreamLimit: String?
     @Option(name: .customLong("upstream-timeout"), help: "Most time a request may spend upstream (GATEWAY_UPSTREAM_TIMEOUT).") var upstreamTimeout: String?
+    @Option(name: .customLong("key-rate"), help: "Rate of keys that set none, e.g. 20/s (GATEWAY_KEY_RATE).") var keyRate: String?
+    @Option(name: .customLong("key-burst"), help: "Burst of keys that set none (GATEWAY_KEY_BURST; default 40).") var keyBurst: String?
     @Option(name: .customLong("audit-durability"), help: "commit or async (GATEWAY_AUDIT_DURABILITY).") var auditDurability: String?
     @Flag(help: "Run the HighLevel sandbox in-process as the upstream, with loc-sandbox connected.") var sandbox = false
     @Option(name: .customLong("sandbox-token-lifetime"), help: "With --sandbox: access-token lifetime, e.g. 1h.") var sandboxTokenLifetime: String?
@@ -41,6 +43,8 @@ struct ServeCommand: AsyncParsableCommand {
             if let scopes { configuration.scopes = scopes }
             if let upstreamLimit { try configuration.setUpstreamLimit(upstreamLimit) }
             if let upstreamTimeout { try configuration.setUpstreamTimeout(upstreamTimeout) }
+            if let keyRate { try configuration.setKeyRate(keyRate) }
+            if let keyBurst { try configuration.setKeyBurst(keyBurst) }
             if let auditDurability { try configuration.setAuditDurability(auditDurability) }
             configuration.sandbox = sandbox
             if let sandboxTokenLifetime {

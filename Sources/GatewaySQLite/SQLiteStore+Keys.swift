@@ -38,6 +38,58 @@ extension SQLiteStore: KeyRepository {
         }
     }
 
+    public func rotateKey(id: String, secretHash: Data, previousValidUntil: Date?) async throws -> Bool {
+        try await pool.write { db in
+            // Without grace the previous hash is dropped in the same statement, so the old secret stops at once.
+            try db.execute(
+                sql: """
+                    UPDATE api_keys SET
+                        previous_secret_hash = CASE WHEN ? IS NULL THEN NULL ELSE secret_hash END,
+                        previous_expires_at = ?,
+                        secret_hash = ?
+                    WHERE id = ? AND revoked_at IS NULL
+                    """,
+                arguments: [
+                    previousValidUntil?.timeIntervalSince1970, previousValidUntil?.timeIntervalSince1970, secretHash, id,
+                ])
+            return db.changesCount == 1
+        }
+    }
+
+    public func recordLastUsed(_ times: [String: Date]) async throws {
+        guard !times.isEmpty else { return }
+        try await pool.write { db in
+            let statement = try db.makeStatement(
+                sql: "UPDATE api_keys SET last_used_at = max(coalesce(last_used_at, 0), ?) WHERE id = ?")
+            for (id, date) in times {
+                try statement.execute(arguments: [date.timeIntervalSince1970, id])
+            }
+        }
+    }
+
+    public func insertRole(_ role: Role, at date: Date) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO roles (name, scopes, created_at) VALUES (?, ?, ?)",
+                arguments: [
+                    role.name, role.scopes.sorted().map(\.rawValue).joined(separator: ","), date.timeIntervalSince1970,
+                ])
+            return db.changesCount == 1
+        }
+    }
+
+    public func deleteRole(name: String) async throws -> RoleDeletion {
+        try await pool.write { db in
+            // One transaction: a key given this role meanwhile either blocks the delete or is created after it.
+            let users = try String.fetchAll(
+                db, sql: "SELECT id FROM api_keys WHERE role = ? AND revoked_at IS NULL ORDER BY created_at, id",
+                arguments: [name])
+            guard users.isEmpty else { return .inUse(keyIds: users) }
+            try db.execute(sql: "DELETE FROM roles WHERE name = ?", arguments: [name])
+            return db.changesCount == 1 ? .deleted : .notFound
+        }
+    }
+
     public func customRoles() async throws -> [Role] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM roles ORDER BY name").map { row in
@@ -57,6 +109,8 @@ extension SQLiteStore: KeyRepository {
             burst: row["burst"], expiresAt: (row["expires_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
             createdAt: Date(timeIntervalSince1970: row["created_at"]),
             lastUsedAt: (row["last_used_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
-            revokedAt: (row["revoked_at"] as Double?).map(Date.init(timeIntervalSince1970:)))
+            revokedAt: (row["revoked_at"] as Double?).map(Date.init(timeIntervalSince1970:)),
+            previousSecretHash: row["previous_secret_hash"],
+            previousSecretExpiresAt: (row["previous_expires_at"] as Double?).map(Date.init(timeIntervalSince1970:)))
     }
 }

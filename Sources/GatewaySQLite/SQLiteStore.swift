@@ -81,6 +81,12 @@ public final class SQLiteStore: Sendable {
                 """)
         }
         // Later schema changes are appended here, one named migration each, never edited once released.
+        migrator.registerMigration("v2: key rotation grace") { db in
+            try db.execute(sql: """
+                ALTER TABLE api_keys ADD COLUMN previous_secret_hash BLOB;
+                ALTER TABLE api_keys ADD COLUMN previous_expires_at REAL;
+                """)
+        }
         return migrator
     }
 }

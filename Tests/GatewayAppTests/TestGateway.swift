@@ -37,6 +37,12 @@ final class TestGateway: Sendable {
         var upstreamURL: String? = nil
         /// Reuse another gateway's database and sandbox (several gateways sharing one store).
         var sharing: TestGateway? = nil
+        /// Generous, so that tests about other things never meet the per-key limit.
+        var keyRate = Rate(count: 10_000, perSeconds: 1)
+        var keyBurst = 10_000
+        var lastUsedFlushInterval: Duration = .seconds(5)
+        /// Where the gateway logs (default: nowhere, unless TEST_LOG is set).
+        var logger: Logger? = nil
     }
 
     static func start(_ options: Options = Options()) async throws -> TestGateway {
@@ -47,6 +53,7 @@ final class TestGateway: Sendable {
         var tasks: [Task<Void, any Error>] = []
         var logger = Logger(label: "test")
         logger.logLevel = ProcessInfo.processInfo.environment["TEST_LOG"] == nil ? .critical : .debug
+        if let chosen = options.logger { logger = chosen }
         if let shared = options.sharing {
             directory = shared.directory
             sandbox = shared.sandbox
@@ -73,6 +80,9 @@ final class TestGateway: Sendable {
         configuration.maxBodyBytes = options.maxBodyBytes
         configuration.upstreamTimeout = options.upstreamTimeout
         configuration.upstreamLimit = options.upstreamLimit
+        configuration.keyRate = options.keyRate
+        configuration.keyBurst = options.keyBurst
+        configuration.lastUsedFlushInterval = options.lastUsedFlushInterval
         let client = try CurlHTTPClient()
         let gateway = Gateway(
             configuration: configuration, storage: try GatewayStorage.open(configuration),
@@ -139,6 +149,20 @@ final class TestGateway: Sendable {
         return try await client.execute(
             CurlRequest(method: method, url: url + path, headers: all, body: json.map { Array($0.utf8) }))
     }
+
+    /// A key made straight in the store, and seen by the running gateway at once.
+    func makeKey(
+        role: String, name: String = "test-key", locations: [String]? = nil, rate: String? = nil, burst: Int? = nil,
+        expiresIn: String? = nil
+    ) async throws -> KeyAdministration.CreatedKey {
+        let created = try await KeyAdministration(repository: gateway.store, format: gateway.keyFormat).create(
+            name: name, role: role, locations: locations, rate: rate, burst: burst, expiresIn: expiresIn)
+        gateway.keys.invalidate()
+        return created
+    }
+
+    /// The `--database` value that CLI commands need to work on this gateway's store.
+    var database: String { gateway.configuration.database }
 
     func storedConnection() async throws -> Connection {
         try #require(try await gateway.store.connection(locationId: Self.location))

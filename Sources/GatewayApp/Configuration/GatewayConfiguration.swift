@@ -24,6 +24,12 @@ public struct GatewayConfiguration: Sendable {
     public var upstreamLimit: String = "100/10s"
     public var upstreamTimeout: Duration = .seconds(30)
     public var auditDurability: String = "commit"
+    /// The rate of keys that set none (`GATEWAY_KEY_RATE`, default `20/s`).
+    public var keyRate: Rate = Rate(count: 20, perSeconds: 1)
+    /// The burst of keys that set none (`GATEWAY_KEY_BURST`, default 40).
+    public var keyBurst: Int = 40
+    /// How often gathered last-used times of keys are written: a request never waits for that write.
+    public var lastUsedFlushInterval: Duration = .seconds(5)
     /// The largest request body the gateway reads (`GATEWAY_MAX_BODY`, bytes; default 1 MiB).
     public var maxBodyBytes: Int = 1 << 20
     /// `serve --sandbox`: the HighLevel sandbox in-process as the upstream.
@@ -49,6 +55,8 @@ public struct GatewayConfiguration: Sendable {
         if let limit = value("GATEWAY_UPSTREAM_LIMIT") { try setUpstreamLimit(limit) }
         if let timeout = value("GATEWAY_UPSTREAM_TIMEOUT") { try setUpstreamTimeout(timeout) }
         if let durability = value("GATEWAY_AUDIT_DURABILITY") { try setAuditDurability(durability) }
+        if let rate = value("GATEWAY_KEY_RATE") { try setKeyRate(rate) }
+        if let burst = value("GATEWAY_KEY_BURST") { try setKeyBurst(burst) }
         if let bytes = value("GATEWAY_MAX_BODY") {
             guard let parsed = Int(bytes), parsed > 0 else { throw Invalid("GATEWAY_MAX_BODY must be a positive number of bytes") }
             maxBodyBytes = parsed
@@ -69,6 +77,16 @@ public struct GatewayConfiguration: Sendable {
             throw Invalid("upstream limit '\(text)' must be a rate such as 100/10s, or off")
         }
         upstreamLimit = text
+    }
+
+    public mutating func setKeyRate(_ text: String) throws {
+        guard let rate = Rate(text) else { throw Invalid("key rate '\(text)' must look like 20/s, 600/min or 100/10s") }
+        keyRate = rate
+    }
+
+    public mutating func setKeyBurst(_ text: String) throws {
+        guard let burst = Int(text), burst >= 1 else { throw Invalid("key burst '\(text)' must be a whole number, at least 1") }
+        keyBurst = burst
     }
 
     public mutating func setUpstreamTimeout(_ text: String) throws {

@@ -13,6 +13,8 @@ public struct KeySummary: Codable, Sendable {
     public var createdAt: Date
     public var lastUsedAt: Date?
     public var revoked: Bool
+    /// After a rotation with a grace period: until when the previous secret still works.
+    public var previousKeyValidUntil: Date?
 
     public init(_ key: APIKey) {
         id = key.id
@@ -25,5 +27,6 @@ public struct KeySummary: Codable, Sendable {
         createdAt = key.createdAt
         lastUsedAt = key.lastUsedAt
         revoked = key.revokedAt != nil
+        previousKeyValidUntil = key.previousSecretHash == nil ? nil : key.previousSecretExpiresAt
     }
 }

@@ -55,7 +55,8 @@ struct ProxyHandler: Sendable {
         note.update { $0.locationId = locationId }
         guard principal.mayUse(location: locationId) else { throw GatewayError.locationNotAllowed(locationId) }
 
-        // 6. (The per-key rate limit takes its place here.)
+        // 6. The key's own rate: a refused request costs nothing upstream.
+        try context.rateLimit.admit(principal, with: gateway.keyLimits)
 
         // 7. Call HighLevel with the location's token, shaped and retried where safe; after a 401, once more with a
         //    refreshed token.

@@ -15,10 +15,14 @@ public struct APIKey: Sendable, Equatable {
     public var createdAt: Date
     public var lastUsedAt: Date?
     public var revokedAt: Date?
+    /// After a rotation with a grace period: the old secret's hash, accepted until `previousSecretExpiresAt`.
+    public var previousSecretHash: Data?
+    public var previousSecretExpiresAt: Date?
 
     public init(
         id: String, name: String, role: String, secretHash: Data, locations: [String]? = nil, rate: String? = nil,
-        burst: Int? = nil, expiresAt: Date? = nil, createdAt: Date, lastUsedAt: Date? = nil, revokedAt: Date? = nil
+        burst: Int? = nil, expiresAt: Date? = nil, createdAt: Date, lastUsedAt: Date? = nil, revokedAt: Date? = nil,
+        previousSecretHash: Data? = nil, previousSecretExpiresAt: Date? = nil
     ) {
         self.id = id
         self.name = name
@@ -31,5 +35,7 @@ public struct APIKey: Sendable, Equatable {
         self.createdAt = createdAt
         self.lastUsedAt = lastUsedAt
         self.revokedAt = revokedAt
+        self.previousSecretHash = previousSecretHash
+        self.previousSecretExpiresAt = previousSecretExpiresAt
     }
 }

@@ -2,7 +2,7 @@ import Foundation
 
 /// Creating, listing and revoking local API keys: the one implementation behind the CLI and the admin API.
 public struct KeyAdministration: Sendable {
-    /// What `keys create` prints: the only time the secret is shown.
+    /// What `keys create` and `keys rotate` print: the only times a secret is shown.
     public struct CreatedKey: Sendable, Codable, Equatable {
         public var id: String
         public var key: String
@@ -12,6 +12,26 @@ public struct KeyAdministration: Sendable {
         public var rate: String?
         public var burst: Int?
         public var expiresAt: Date?
+        /// After `rotate` with a grace period: until when the previous secret still works.
+        public var previousKeyValidUntil: Date?
+
+        private enum CodingKeys: String, CodingKey {
+            case id, key, name, role, locations, rate, burst, expiresAt, previousKeyValidUntil
+        }
+
+        // Every documented field is present, `null` when unset, so scripts can rely on the shape.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(id, forKey: .id)
+            try container.encode(key, forKey: .key)
+            try container.encode(name, forKey: .name)
+            try container.encode(role, forKey: .role)
+            try container.encode(locations, forKey: .locations)
+            try container.encode(rate, forKey: .rate)
+            try container.encode(burst, forKey: .burst)
+            try container.encode(expiresAt, forKey: .expiresAt)
+            try container.encodeIfPresent(previousKeyValidUntil, forKey: .previousKeyValidUntil)
+        }
     }
 
     private let repository: any KeyRepository
@@ -74,6 +94,28 @@ public struct KeyAdministration: Sendable {
         guard try await repository.revokeKey(id: id, at: clock.now()) else {
             throw GatewayError.notFound("No key with id '\(id)'.")
         }
+    }
+
+    /// A new secret for a key; the old one keeps working for `grace` (e.g. `1h`), or stops at once without it.
+    public func rotate(id: String, grace: String? = nil) async throws -> CreatedKey {
+        var previousValidUntil: Date?
+        if let grace {
+            guard let seconds = DurationText.seconds(grace) else {
+                throw GatewayError.badRequest("Grace '\(grace)' must be a duration such as 90s, 15m or 1h.")
+            }
+            if seconds > 0 { previousValidUntil = clock.now().addingTimeInterval(seconds) }
+        }
+        let existing = try await show(id: id)
+        guard existing.revokedAt == nil else {
+            throw GatewayError.conflict("Key '\(id)' is revoked; create a new key instead.")
+        }
+        let generated = format.generate()
+        guard try await repository.rotateKey(id: id, secretHash: generated.hash, previousValidUntil: previousValidUntil)
+        else { throw GatewayError.notFound("No key with id '\(id)'.") }
+        return CreatedKey(
+            id: id, key: format.key(id: id, secret: generated.secret), name: existing.name, role: existing.role,
+            locations: existing.locations, rate: existing.rate, burst: existing.burst, expiresAt: existing.expiresAt,
+            previousKeyValidUntil: previousValidUntil)
     }
 
     /// Whether any unrevoked key has the admin role (so `serve --sandbox` knows whether to make one).

@@ -9,6 +9,8 @@ public final class KeyDirectory: Sendable {
     private struct Snapshot {
         var keys: [String: APIKey]
         var roles: [String: Role]
+        /// Keys' own rates, parsed once per load rather than once per request.
+        var rates: [String: Rate]
         var loadedAt: Date
     }
 
@@ -18,11 +20,13 @@ public final class KeyDirectory: Sendable {
     private let refreshInterval: TimeInterval
     private let snapshot = Mutex<Snapshot?>(nil)
     private let reload = Mutex<Task<Void, any Error>?>(nil)
+    private let usage: KeyUsageRecorder?
 
     public init(
         repository: any KeyRepository, format: KeyFormat, clock: any WallClock = SystemWallClock(),
-        refreshInterval: TimeInterval = 1
+        refreshInterval: TimeInterval = 1, usage: KeyUsageRecorder? = nil
     ) {
+        self.usage = usage
         self.repository = repository
         self.format = format
         self.clock = clock
@@ -38,17 +42,30 @@ public final class KeyDirectory: Sendable {
             throw GatewayError.unauthenticated("The API key is not recognised.")
         }
         let current = try await fresh()
-        guard let key = current.keys[id], format.matches(secret, hash: key.secretHash) else {
+        let now = clock.now()
+        guard let key = current.keys[id], matches(secret, key, now: now) else {
             throw GatewayError.unauthenticated("The API key is not recognised.")
         }
         if key.revokedAt != nil { throw GatewayError.unauthenticated("The API key has been revoked.") }
-        if let expiresAt = key.expiresAt, clock.now() >= expiresAt {
+        if let expiresAt = key.expiresAt, now >= expiresAt {
             throw GatewayError.unauthenticated("The API key has expired.")
         }
         guard let role = current.roles[key.role] else {
             throw GatewayError.unauthenticated("The API key's role '\(key.role)' no longer exists.")
         }
-        return Principal(keyId: key.id, keyName: key.name, role: role, locations: key.locations)
+        usage?.touch(key.id, at: now)
+        return Principal(
+            keyId: key.id, keyName: key.name, role: role, locations: key.locations, rate: current.rates[key.id],
+            burst: key.burst)
+    }
+
+    /// The current secret, or the one it replaced while that one's grace period lasts.
+    private func matches(_ secret: String, _ key: APIKey, now: Date) -> Bool {
+        if format.matches(secret, hash: key.secretHash) { return true }
+        guard let previous = key.previousSecretHash, let until = key.previousSecretExpiresAt, now < until else {
+            return false
+        }
+        return format.matches(secret, hash: previous)
     }
 
     /// Drops the snapshot so the next request reads the store (after a change made through this process).
@@ -85,9 +102,11 @@ public final class KeyDirectory: Sendable {
         let custom = try await repository.customRoles()
         var roles = Dictionary(uniqueKeysWithValues: Role.builtIns.map { ($0.name, $0) })
         for role in custom { roles[role.name] = role }
+        var rates: [String: Rate] = [:]
+        for key in keys { if let rate = key.rate.flatMap(Rate.init) { rates[key.id] = rate } }
         let loaded = Snapshot(
             keys: Dictionary(keys.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }), roles: roles,
-            loadedAt: clock.now())
+            rates: rates, loadedAt: clock.now())
         snapshot.withLock { $0 = loaded }
     }
 }

@@ -15,11 +15,14 @@ public struct KeyFormat: Sendable {
     }
 
     /// A new key: what to show once, and what to store.
-    public func generate() -> (id: String, key: String, hash: Data) {
+    public func generate() -> (id: String, key: String, secret: String, hash: Data) {
         let id = RandomToken.alphanumeric(Self.idLength, lowercaseOnly: true)
         let secret = RandomToken.alphanumeric(Self.secretLength)
-        return (id, "\(Self.prefix)\(id)_\(secret)", hash(secret))
+        return (id, key(id: id, secret: secret), secret, hash(secret))
     }
+
+    /// The presented form of a key.
+    public func key(id: String, secret: String) -> String { "\(Self.prefix)\(id)_\(secret)" }
 
     /// Splits a presented key into its id and secret; `nil` when it is not of this form.
     public func parse(_ presented: String) -> (id: String, secret: String)? {

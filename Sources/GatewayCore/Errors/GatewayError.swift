@@ -56,6 +56,13 @@ public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible 
               detail: "The request body is over the gateway's limit of \(limit) bytes.")
     }
 
+    public static func rateLimited(_ decision: RateDecision) -> Self {
+        .init(status: 429, slug: "rate-limited", title: "Too Many Requests",
+              detail: "This key is over its rate of \(decision.limit) requests per \(decision.policyWindowSeconds)s. "
+                + "Retry after \(decision.retryAfterSeconds)s.",
+              headers: decision.headers)
+    }
+
     // MARK: 5xx
 
     public static func internalError(_ detail: String) -> Self {

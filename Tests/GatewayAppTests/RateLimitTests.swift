@@ -1,0 +1,116 @@
+import CurlHTTP
+import Foundation
+import GatewayApp
+import GatewayCore
+import Testing
+
+/// The per-key limit over real HTTP: its accuracy under concurrent load, and what callers are told.
+@Suite struct RateLimitTests {
+    @Test func aKeyOfTenPerSecondWithBurstTenGetsThirtyThroughInTwoSeconds() async throws {
+        try await withGateway { gw in
+            let key = try await gw.makeKey(role: "reader", rate: "10/s", burst: 10).key
+            let path = "/contacts/?locationId=\(TestGateway.location)"
+            let connections = 5
+            let clients = try (0..<connections).map { _ in try CurlHTTPClient() }
+            defer { for client in clients { client.shutdown() } }
+            // Open every connection first, so that the two seconds measure requests, not connection set-up.
+            for client in clients {
+                _ = try await client.execute(CurlRequest(method: "GET", url: gw.url + "/healthz"))
+            }
+            // The key's first request, alone: the two seconds start when the gateway has surely seen it, so a slow
+            // start on a busy machine does not shorten the window the limiter measures.
+            let first = try await clients[0].execute(
+                CurlRequest(method: "GET", url: gw.url + path, headers: [("Authorization", "Bearer \(key)")]))
+            #expect(first.status == 200)
+            let deadline = ContinuousClock.now + .seconds(2)
+            let counts = try await withThrowingTaskGroup(of: [Int: Int].self) { group in
+                for client in clients {
+                    group.addTask {
+                        var statuses: [Int: Int] = [:]
+                        let request = CurlRequest(
+                            method: "GET", url: gw.url + path, headers: [("Authorization", "Bearer \(key)")])
+                        while ContinuousClock.now < deadline {
+                            statuses[try await client.execute(request).status, default: 0] += 1
+                            // Hundreds of requests a second are plenty; a pause leaves the two cores to other tests.
+                            try await Task.sleep(for: .milliseconds(2))
+                        }
+                        return statuses
+                    }
+                }
+                return try await group.reduce(into: [Int: Int]()) { $0.merge($1, uniquingKeysWith: +) }
+            }
+            let through = counts[200, default: 0] + 1
+            print("rate limit accuracy: \(through) of the expected 30 got through; \(counts[429, default: 0]) refused")
+            #expect(Set(counts.keys).isSubset(of: [200, 429]), "\(counts)")
+            #expect(counts[429, default: 0] > 0)
+            #expect((27...33).contains(through), "\(through) got through: \(counts)")
+        }
+    }
+
+    @Test func answersCarryRateLimitFieldsAndRefusalsRetryAfter() async throws {
+        try await withGateway { gw in
+            let key = try await gw.makeKey(role: "reader", rate: "1/s", burst: 2).key
+            let path = "/contacts/?locationId=\(TestGateway.location)"
+            let first = try await gw.call("GET", path, key: key)
+            #expect(first.status == 200)
+            #expect(first.header("RateLimit-Policy") == #""key";q=2;w=2"#)
+            #expect(first.header("RateLimit") == #""key";r=1;t=1"#)
+            #expect(first.header("Retry-After") == nil)
+            let second = try await gw.call("GET", path, key: key)
+            #expect(second.status == 200)
+            #expect(second.header("RateLimit")?.hasPrefix(#""key";r=0;"#) == true)
+            let refused = try await gw.call("GET", path, key: key)
+            try refused.expectProblem(429, containing: "Retry after 1s")
+            #expect(refused.header("Retry-After") == "1")
+            #expect(refused.header("RateLimit-Policy") == #""key";q=2;w=2"#)
+            #expect(refused.header("RateLimit") == #""key";r=0;t=1"#)
+            #expect(refused.header("X-Request-Id") != nil)
+            // After the retry delay the key is admitted again.
+            try await Task.sleep(for: .milliseconds(1050))
+            #expect(try await gw.call("GET", path, key: key).status == 200)
+        }
+    }
+
+    @Test func adminRoutesCountAgainstTheKeyToo() async throws {
+        try await withGateway { gw in
+            let key = try await gw.makeKey(role: "admin", rate: "1/min", burst: 1).key
+            let first = try await gw.call("GET", "/admin/v1/roles", key: key)
+            #expect(first.status == 200)
+            #expect(first.header("RateLimit-Policy") == #""key";q=1;w=60"#)
+            let refused = try await gw.call("GET", "/admin/v1/keys", key: key)
+            try refused.expectProblem(429)
+            #expect(refused.header("Retry-After").flatMap(Int.init).map { (58...60).contains($0) } == true)
+            // Another key is not affected.
+            #expect(try await gw.call("GET", "/admin/v1/keys", key: gw.adminKey).status == 200)
+        }
+    }
+
+    @Test func keysWithoutTheirOwnLimitGetTheConfiguredDefault() async throws {
+        var options = TestGateway.Options()
+        options.keyRate = Rate(count: 1, perSeconds: 60)
+        options.keyBurst = 3
+        try await withGateway(options) { gw in
+            let path = "/contacts/?locationId=\(TestGateway.location)"
+            let statuses = try await (0..<4).asyncMap { _ in try await gw.call("GET", path, key: gw.readerKey).status }
+            #expect(statuses == [200, 200, 200, 429])
+        }
+    }
+
+    @Test func settingsReadTheDefaultRateAndBurst() throws {
+        let defaults = try GatewayConfiguration(environment: [:])
+        #expect(defaults.keyRate == Rate(count: 20, perSeconds: 1) && defaults.keyBurst == 40)
+        let set = try GatewayConfiguration(environment: ["GATEWAY_KEY_RATE": "600/min", "GATEWAY_KEY_BURST": "5"])
+        #expect(set.keyRate == Rate(count: 600, perSeconds: 60) && set.keyBurst == 5)
+        #expect(throws: GatewayConfiguration.Invalid.self) { try GatewayConfiguration(environment: ["GATEWAY_KEY_RATE": "fast"]) }
+        #expect(throws: GatewayConfiguration.Invalid.self) { try GatewayConfiguration(environment: ["GATEWAY_KEY_BURST": "0"]) }
+    }
+}
+
+extension Sequence {
+    /// One after another, in order.
+    func asyncMap<T>(_ transform: (Element) async throws -> T) async rethrows -> [T] {
+        var result: [T] = []
+        for element in self { result.append(try await transform(element)) }
+        return result
+    }
+}
