@@ -11,6 +11,7 @@ extension Gateway {
         let access = AdminAccess(keys: keys)
         HealthController(gateway: self).addRoutes(to: router)
         ConnectionsController(gateway: self, access: access).addRoutes(to: router)
+        AuditController(gateway: self, access: access).addRoutes(to: router)
         return router
     }
 

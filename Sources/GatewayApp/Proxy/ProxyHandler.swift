@@ -55,6 +55,9 @@ struct ProxyHandler: Sendable {
 
         // 6. (Per-key rate limit and upstream shaping take their place here.)
 
+        // Fail closed: HighLevel is not called for a request the audit trail cannot record.
+        try await gateway.requireAuditWritable()
+
         // 7. Call HighLevel with the location's token; after a 401, once more with a refreshed one.
         var credential = try await gateway.tokens.credential(for: locationId)
         let url = gateway.configuration.upstreamURL.trimmingTrailingSlash + operation.path.render(parameters)
