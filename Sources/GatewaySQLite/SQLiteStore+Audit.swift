@@ -35,8 +35,9 @@ extension SQLiteStore: AuditLedger {
 
     public func probeAuditWritable() async throws {
         try await pool.writeWithoutTransaction { db in
-            // A short busy wait: the probe answers "can a record be committed now", it does not wait its turn.
-            try db.execute(sql: "PRAGMA busy_timeout = 250")
+            // A short busy wait (1 s, not the 5 s of writes): long enough to outlast another writer's commit on a busy
+            // disk, short enough that a locked store is refused quickly.
+            try db.execute(sql: "PRAGMA busy_timeout = 1000")
             defer { try? db.execute(sql: "PRAGMA busy_timeout = 5000") }
             try db.execute(sql: "BEGIN IMMEDIATE")
             try db.execute(sql: "ROLLBACK")

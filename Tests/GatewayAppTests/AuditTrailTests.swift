@@ -176,7 +176,7 @@ import Testing
             locker.arguments = ["-c", """
                 import sqlite3, sys, time
                 c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=1)
-                c.execute('BEGIN EXCLUSIVE'); print('locked', flush=True); time.sleep(7); c.execute('COMMIT')
+                c.execute('BEGIN EXCLUSIVE'); print('locked', flush=True); time.sleep(9); c.execute('COMMIT')
                 """, path]
             let output = Pipe()
             locker.standardOutput = output
@@ -185,6 +185,8 @@ import Testing
             let said = try await blocking { String(decoding: handle.availableData, as: UTF8.self) }
             try #require(said.contains("locked"), "the locking process did not take the lock")
             try await Task.sleep(for: .milliseconds(1100))  // past the trail's trust in its last commit
+            // The refusal's own record cannot be committed either (it waits out the 5 s busy timeout, while the
+            // lock is held 9 s): still 503, and nothing in the trail.
 
             let before = gw.sandbox.stats().apiRequests
             let refused = try await gw.call("GET", "/contacts/?locationId=\(TestGateway.location)")

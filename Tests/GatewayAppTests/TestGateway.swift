@@ -36,6 +36,7 @@ final class TestGateway: Sendable {
         var upstreamURL: String? = nil
         /// Reuse another gateway's database and sandbox (several gateways sharing one store).
         var sharing: TestGateway? = nil
+        var auditDurability = "commit"
     }
 
     static func start(_ options: Options = Options()) async throws -> TestGateway {
@@ -71,6 +72,7 @@ final class TestGateway: Sendable {
         configuration.clientSecret = "sandbox-client-secret"
         configuration.maxBodyBytes = options.maxBodyBytes
         configuration.upstreamTimeout = options.upstreamTimeout
+        configuration.auditDurability = options.auditDurability
         let client = try CurlHTTPClient()
         let gateway = Gateway(
             configuration: configuration, storage: try GatewayStorage.open(configuration),

@@ -26,7 +26,9 @@ public final class AuditTrail: AuditSink, Sendable {
         var writing = false
         /// When the batch being written started: a batch that takes too long means the store is stuck.
         var batchStarted: ContinuousClock.Instant?
+        /// The last time the store took a write: a committed batch or a successful probe.
         var lastCommit: ContinuousClock.Instant?
+        var probe: Task<Void, any Error>?
         var lastFailure: String?
         var drained: [CheckedContinuation<Void, Never>] = []
     }
@@ -79,10 +81,26 @@ public final class AuditTrail: AuditSink, Sendable {
         }
         if stuck { throw Unwritable(reason: "a write to the audit store has not finished for over \(stuckAfter)") }
         if trusted { return }
+        // One probe at a time: after an idle spell, a burst of requests shares it instead of queueing one each.
+        let probe = state.withLock { s -> Task<Void, any Error> in
+            if let running = s.probe { return running }
+            let ledger = self.ledger
+            let started = Task { try await ledger.probeAuditWritable() }
+            s.probe = started
+            return started
+        }
         do {
-            try await ledger.probeAuditWritable()
+            try await probe.value
+            state.withLock { s in
+                if s.probe == probe { s.probe = nil }
+                s.lastCommit = .now
+                s.lastFailure = nil
+            }
         } catch {
-            state.withLock { $0.lastFailure = "\(error)" }
+            state.withLock { s in
+                if s.probe == probe { s.probe = nil }
+                s.lastFailure = "\(error)"
+            }
             throw Unwritable(reason: "\(error)")
         }
     }
