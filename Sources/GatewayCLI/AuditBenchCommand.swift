@@ -20,13 +20,14 @@ struct AuditBenchCommand: AsyncParsableCommand {
                 throw GatewayConfiguration.Invalid("durability must be commit or async")
             }
             let trail = AuditTrail(ledger: store, durability: mode)
-            let perWriter = max(1, records / max(1, concurrency))
-            let total = perWriter * concurrency
+            let writers = max(1, min(concurrency, records))
+            let total = max(1, records)
             let started = ContinuousClock.now
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for writer in 0..<concurrency {
+                for writer in 0..<writers {
+                    let share = total / writers + (writer < total % writers ? 1 : 0)
                     group.addTask {
-                        for index in 0..<perWriter {
+                        for index in 0..<share {
                             try await trail.record(AuditEvent(
                                 time: Date(), requestId: "bench-\(writer)-\(index)", method: "GET",
                                 route: "GET /contacts/{contactId}", path: "/contacts/c-\(index)", status: 200, outcome: .ok,
@@ -45,7 +46,7 @@ struct AuditBenchCommand: AsyncParsableCommand {
             let verification = try await store.verifyAudit()
             let verifySeconds = ContinuousClock.now - verifyStarted
             let rate = Double(total) / seconds
-            print("durability=\(mode.rawValue) records=\(total) writers=\(concurrency) seconds=\(String(format: "%.2f", seconds)) records_per_second=\(Int(rate))")
+            print("durability=\(mode.rawValue) records=\(total) writers=\(writers) seconds=\(String(format: "%.2f", seconds)) records_per_second=\(Int(rate))")
             print("verify: ok=\(verification.ok) checked=\(verification.checked) in \(verifySeconds)")
         }
     }

@@ -100,35 +100,20 @@ extension SQLiteStore: AuditLedger {
         }
     }
 
-    /// Checks the whole chain, page by page, from the prune checkpoint (if any) to the last record.
-    public func verifyAudit(pageSize: Int = 5000) async throws -> AuditVerification {
-        let checkpoint = try await auditCheckpoint()
-        var verifier = AuditVerifier(after: checkpoint.map { (seq: $0.seq, hash: $0.hash) })
-        var after: Int64 = checkpoint?.seq ?? 0
-        while true {
-            let page = try await auditPage(afterSeq: after, limit: pageSize)
-            for record in page {
-                do {
-                    try verifier.check(record)
-                } catch {
-                    return AuditVerification(ok: false, checked: verifier.checked, firstFailure: error,
-                                             lastSeq: verifier.expectedSeq - 1, checkpointSeq: checkpoint?.seq)
-                }
-            }
-            guard let last = page.last, page.count == pageSize else { break }
-            after = last.seq
-        }
-        return AuditVerification(ok: true, checked: verifier.checked, firstFailure: nil,
-                                 lastSeq: verifier.expectedSeq - 1, checkpointSeq: checkpoint?.seq)
-    }
-
-    /// Every record after `afterSeq`, oldest first, whatever the filters: verification reads rows as stored.
-    func auditPage(afterSeq: Int64, limit: Int) async throws -> [AuditRecord] {
+    /// Checks the whole chain, from the prune checkpoint (if any) to the last record, in one read snapshot (so a
+    /// concurrent append or prune cannot make it see half a change) and through a cursor (so memory stays flat).
+    public func verifyAudit() async throws -> AuditVerification {
         try await pool.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT \(Self.auditColumns) FROM audit_records WHERE seq > ? ORDER BY seq LIMIT ?",
-                arguments: [afterSeq, limit]
-            ).map(Self.auditRecord)
+            let checkpoint = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_checkpoint WHERE id = 1")
+                .map { (seq: $0[0] as Int64, hash: $0[1] as String) }
+            var verifier = AuditVerifier(after: checkpoint)
+            var failure: AuditVerifier.Failure?
+            let rows = try Row.fetchCursor(db, sql: "SELECT \(Self.auditColumns) FROM audit_records ORDER BY seq")
+            while failure == nil, let row = try rows.next() {
+                do { try verifier.check(Self.auditRecord(row)) } catch let broken as AuditVerifier.Failure { failure = broken }
+            }
+            return AuditVerification(ok: failure == nil, checked: verifier.checked, firstFailure: failure,
+                                     lastSeq: verifier.expectedSeq - 1, checkpointSeq: checkpoint?.seq)
         }
     }
 

@@ -165,6 +165,23 @@ import Testing
         }
     }
 
+    @Test func asyncDurabilityRecordsInTheBackgroundAndStillChains() async throws {
+        var options = TestGateway.Options()
+        options.auditDurability = "async"
+        try await withGateway(options) { gw in
+            var ids: [String] = []
+            for _ in 0..<20 {
+                let response = try await gw.call("GET", "/contacts/?locationId=\(TestGateway.location)")
+                #expect(response.status == 200)
+                ids.append(try #require(response.header("X-Request-Id")))
+            }
+            await gw.gateway.audit.flush()
+            let recorded = Set(try await Self.all(gw).map(\.requestId))
+            #expect(ids.allSatisfy(recorded.contains))
+            #expect(try await gw.gateway.store.verifyAudit().ok)
+        }
+    }
+
     @Test func failsClosedWithoutCallingHighLevelWhenTheStoreCannotRecord() async throws {
         try await withGateway { gw in
             let ok = try await gw.call("GET", "/contacts/?locationId=\(TestGateway.location)")
