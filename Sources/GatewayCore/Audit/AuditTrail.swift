@@ -152,9 +152,11 @@ public final class AuditTrail: AuditSink, Sendable {
                 return batch
             }
             if batch.isEmpty {
+                // Only when still idle: if a new event started another drain meanwhile, that drain resumes them.
                 let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+                    guard s.queue.isEmpty && !s.writing else { return [] }
                     defer { s.drained = [] }
-                    return s.queue.isEmpty && !s.writing ? s.drained : []
+                    return s.drained
                 }
                 for waiter in waiters { waiter.resume() }
                 return
