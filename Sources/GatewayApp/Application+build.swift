@@ -14,6 +14,7 @@ extension Gateway {
         ConnectionsController(gateway: self, access: access).addRoutes(to: router)
         KeysController(gateway: self, access: access).addRoutes(to: router)
         RolesController(gateway: self, access: access).addRoutes(to: router)
+        AuditController(gateway: self, access: access).addRoutes(to: router)
         return router
     }
 

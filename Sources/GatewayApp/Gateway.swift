@@ -48,7 +48,9 @@ public struct Gateway: Sendable {
         self.connections = ConnectionAdministration(
             connections: storage.store, states: storage.store, settings: configuration.oauthSettings(),
             endpoint: endpoint, clock: clock)
-        self.audit = audit ?? LogAuditSink(logger: logger)
+        self.audit = audit ?? AuditTrail(
+            ledger: storage.store, durability: AuditTrail.Durability(rawValue: configuration.auditDurability) ?? .commit,
+            logger: logger)
         self.clock = clock
         self.logger = logger
     }

@@ -75,6 +75,8 @@ struct GatewayServer {
         let group = ServiceGroup(
             configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+        // In `async` durability, what is still queued is written before the process ends.
+        await gateway.audit.flush()
         await sandboxGroup?.triggerGracefulShutdown()
         _ = try? await sandboxTask?.value
     }

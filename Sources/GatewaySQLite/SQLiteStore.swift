@@ -87,6 +87,45 @@ public final class SQLiteStore: Sendable {
                 ALTER TABLE api_keys ADD COLUMN previous_expires_at REAL;
                 """)
         }
+        migrator.registerMigration("v3: audit trail") { db in
+            // `seq` is the rowid: appends go to the end of the b-tree. Times in epoch ms, durations in µs: integers
+            // read back exactly as they were hashed. Few indexes: each one costs every request a b-tree insert.
+            try db.execute(sql: """
+                CREATE TABLE audit_records (
+                    seq INTEGER PRIMARY KEY NOT NULL,
+                    time_ms INTEGER NOT NULL,
+                    request_id TEXT NOT NULL,
+                    key_id TEXT,
+                    key_name TEXT,
+                    role TEXT,
+                    method TEXT NOT NULL,
+                    route TEXT NOT NULL,
+                    path TEXT NOT NULL,
+                    location_id TEXT,
+                    contact_id TEXT,
+                    resource_id TEXT,
+                    status INTEGER NOT NULL,
+                    outcome TEXT NOT NULL,
+                    upstream_status INTEGER,
+                    upstream_attempts INTEGER NOT NULL,
+                    duration_us INTEGER NOT NULL,
+                    client TEXT,
+                    prev_hash TEXT NOT NULL,
+                    hash TEXT NOT NULL
+                );
+                CREATE INDEX audit_records_time ON audit_records(time_ms);
+                CREATE INDEX audit_records_key ON audit_records(key_id);
+                CREATE INDEX audit_records_location ON audit_records(location_id);
+                -- One row at most: where verification starts after a prune.
+                CREATE TABLE audit_checkpoint (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    seq INTEGER NOT NULL,
+                    hash TEXT NOT NULL,
+                    pruned_before_ms INTEGER NOT NULL,
+                    pruned_at_ms INTEGER NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

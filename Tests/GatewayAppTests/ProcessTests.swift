@@ -19,9 +19,10 @@ enum Executable {
         var stderr: String
     }
 
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+    /// Runs the gateway's executable, or with `python: true` python3 (tests edit the SQLite file through it).
+    static func run(_ arguments: [String], environment: [String: String] = [:], python: Bool = false) throws -> Result {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
+        process.executableURL = URL(fileURLWithPath: python ? "/usr/bin/python3" : path)
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let out = Pipe()

@@ -43,6 +43,7 @@ final class TestGateway: Sendable {
         var lastUsedFlushInterval: Duration = .seconds(5)
         /// Where the gateway logs (default: nowhere, unless TEST_LOG is set).
         var logger: Logger? = nil
+        var auditDurability = "commit"
     }
 
     static func start(_ options: Options = Options()) async throws -> TestGateway {
@@ -83,6 +84,7 @@ final class TestGateway: Sendable {
         configuration.keyRate = options.keyRate
         configuration.keyBurst = options.keyBurst
         configuration.lastUsedFlushInterval = options.lastUsedFlushInterval
+        configuration.auditDurability = options.auditDurability
         let client = try CurlHTTPClient()
         let gateway = Gateway(
             configuration: configuration, storage: try GatewayStorage.open(configuration),

@@ -158,6 +158,9 @@ import Testing
     @Test func refreshedPairIsHeldWhenTheStoreCannotTakeItAndCommittedLater() async throws {
         var options = TestGateway.Options()
         options.tokenLifetime = .seconds(2)
+        // With `commit` durability a locked store stops the request before any upstream call (the audit trail fails
+        // closed); `async` lets it reach the refresh, which is what this test is about.
+        options.auditDurability = "async"
         try await withGateway(options) { gw in
             try await Task.sleep(for: .milliseconds(2100))
             // Another process holds the write lock longer than the gateway's busy timeout (5 s).

@@ -32,6 +32,7 @@ struct ConnectionsController {
             if let denied = query["error"] {
                 throw GatewayError.badRequest("HighLevel reported '\(denied)' instead of a code. Start again.")
             }
+            try await gateway.requireAuditWritable()
             let connection = try await gateway.connections.completeAuthorization(
                 code: query["code"].map(String.init), state: query["state"].map(String.init))
             context.note.update { $0.locationId = connection.locationId }

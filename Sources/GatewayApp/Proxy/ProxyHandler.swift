@@ -58,6 +58,9 @@ struct ProxyHandler: Sendable {
         // 6. The key's own rate: a refused request costs nothing upstream.
         try context.rateLimit.admit(principal, with: gateway.keyLimits)
 
+        // Fail closed: HighLevel is not called for a request the audit trail cannot record.
+        try await gateway.requireAuditWritable()
+
         // 7. Call HighLevel with the location's token, shaped and retried where safe; after a 401, once more with a
         //    refreshed token.
         var credential = try await gateway.tokens.credential(for: locationId)

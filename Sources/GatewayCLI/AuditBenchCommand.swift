@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import GatewayApp
+import GatewayCore
+import GatewaySQLite
+
+/// `audit bench`: how many records per second the trail commits under concurrent load. Hidden: `bench/audit` runs it.
+struct AuditBenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Measure the audit trail's throughput (for bench/audit).", shouldDisplay: false)
+    @OptionGroup var common: CommonOptions
+    @Option(help: "Records to write.") var records = 100_000
+    @Option(help: "Concurrent writers, each awaiting its record like a request does.") var concurrency = 256
+    @Option(help: "commit or async.") var durability = "commit"
+
+    func run() async throws {
+        try await reportingFailures {
+            let store = try common.openStorage().store
+            guard let mode = AuditTrail.Durability(rawValue: durability) else {
+                throw GatewayConfiguration.Invalid("durability must be commit or async")
+            }
+            let trail = AuditTrail(ledger: store, durability: mode)
+            let writers = max(1, min(concurrency, records))
+            let total = max(1, records)
+            let started = ContinuousClock.now
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for writer in 0..<writers {
+                    let share = total / writers + (writer < total % writers ? 1 : 0)
+                    group.addTask {
+                        for index in 0..<share {
+                            try await trail.record(AuditEvent(
+                                time: Date(), requestId: "bench-\(writer)-\(index)", method: "GET",
+                                route: "GET /contacts/{contactId}", path: "/contacts/c-\(index)", status: 200, outcome: .ok,
+                                keyId: "key-\(writer % 8)", keyName: "bench", role: "reader", locationId: "loc-bench",
+                                contactId: "c-\(index)", upstreamStatus: 200, upstreamAttempts: 1, durationMs: 1.25,
+                                client: "127.0.0.1"))
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            await trail.flush()
+            let elapsed = ContinuousClock.now - started
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let verifyStarted = ContinuousClock.now
+            let verification = try await store.verifyAudit()
+            let verifySeconds = ContinuousClock.now - verifyStarted
+            let rate = Double(total) / seconds
+            print("durability=\(mode.rawValue) records=\(total) writers=\(writers) seconds=\(String(format: "%.2f", seconds)) records_per_second=\(Int(rate))")
+            print("verify: ok=\(verification.ok) checked=\(verification.checked) in \(verifySeconds)")
+        }
+    }
+}

@@ -1,0 +1,186 @@
+import Foundation
+import GRDB
+import GatewayCore
+
+/// The audit trail's table: appended in batches by the server's writer, read by reviews, pruned by admins.
+extension SQLiteStore: AuditLedger {
+    public func appendAudit(_ events: [AuditEvent]) throws {
+        guard !events.isEmpty else { return }
+        try pool.writeWithoutTransaction { db in
+            // IMMEDIATE: take the write lock before reading the tail, so that another process appending to the same
+            // file (a second gateway, a prune) cannot slip a record in between and fork the chain.
+            try db.inTransaction(.immediate) {
+                var (seq, prevHash) = try Self.auditTail(db)
+                let insert = try db.cachedStatement(sql: """
+                    INSERT INTO audit_records (seq, time_ms, request_id, key_id, key_name, role, method, route, path,
+                        location_id, contact_id, resource_id, status, outcome, upstream_status, upstream_attempts,
+                        duration_us, client, prev_hash, hash)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+                for event in events {
+                    seq += 1
+                    let r = AuditRecord(chaining: event, seq: seq, prevHash: prevHash)
+                    let values: [(any DatabaseValueConvertible)?] = [
+                        r.seq, r.timeMs, r.requestId, r.keyId, r.keyName, r.role, r.method, r.route, r.path,
+                        r.locationId, r.contactId, r.resourceId, r.status, r.outcome, r.upstreamStatus,
+                        r.upstreamAttempts, r.durationMicros, r.client, r.prevHash, r.hash,
+                    ]
+                    try insert.execute(arguments: StatementArguments(values))
+                    prevHash = r.hash
+                }
+                return .commit
+            }
+        }
+    }
+
+    public func probeAuditWritable() async throws {
+        try await pool.writeWithoutTransaction { db in
+            // A short busy wait (1 s, not the 5 s of writes): long enough to outlast another writer's commit on a busy
+            // disk, short enough that a locked store is refused quickly.
+            try db.execute(sql: "PRAGMA busy_timeout = 1000")
+            defer { try? db.execute(sql: "PRAGMA busy_timeout = 5000") }
+            try db.execute(sql: "BEGIN IMMEDIATE")
+            try db.execute(sql: "ROLLBACK")
+        }
+    }
+
+    /// The last record's seq and hash, else the prune checkpoint's, else the start of the chain.
+    static func auditTail(_ db: Database) throws -> (Int64, String) {
+        if let row = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_records ORDER BY seq DESC LIMIT 1") {
+            return (row[0], row[1])
+        }
+        if let row = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_checkpoint WHERE id = 1") {
+            return (row[0], row[1])
+        }
+        return (0, AuditChain.genesis)
+    }
+
+    public struct AuditCheckpoint: Sendable, Equatable {
+        public var seq: Int64
+        public var hash: String
+        public var prunedBeforeMs: Int64
+    }
+
+    public func auditCheckpoint() async throws -> AuditCheckpoint? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT seq, hash, pruned_before_ms FROM audit_checkpoint WHERE id = 1").map {
+                AuditCheckpoint(seq: $0[0], hash: $0[1], prunedBeforeMs: $0[2])
+            }
+        }
+    }
+
+    /// Records matching `query`: newest first below `beforeSeq`, or oldest first above `afterSeq`.
+    public func auditRecords(
+        matching query: AuditQuery, afterSeq: Int64? = nil, beforeSeq: Int64? = nil, ascending: Bool = false,
+        limit: Int
+    ) async throws -> [AuditRecord] {
+        var conditions: [String] = []
+        var arguments: [(any DatabaseValueConvertible)?] = []
+        func add(_ condition: String, _ value: (any DatabaseValueConvertible)?) {
+            guard let value else { return }
+            conditions.append(condition)
+            arguments.append(value)
+        }
+        add("key_id = ?", query.keyId)
+        add("location_id = ?", query.locationId)
+        add("contact_id = ?", query.contactId)
+        add("route = ?", query.route)
+        add("outcome = ?", query.outcome?.rawValue)
+        add("status = ?", query.status)
+        add("time_ms >= ?", query.sinceMs)
+        add("time_ms < ?", query.untilMs)
+        add("seq > ?", afterSeq)
+        add("seq < ?", beforeSeq)
+        let sql = "SELECT \(Self.auditColumns) FROM audit_records"
+            + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
+            + " ORDER BY seq \(ascending ? "ASC" : "DESC") LIMIT \(max(0, limit))"
+        let bound = StatementArguments(arguments)
+        return try await pool.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: bound).map(Self.auditRecord)
+        }
+    }
+
+    /// Checks the whole chain, from the prune checkpoint (if any) to the last record, in one read snapshot (so a
+    /// concurrent append or prune cannot make it see half a change) and through a cursor (so memory stays flat).
+    public func verifyAudit() async throws -> AuditVerification {
+        try await pool.read { db in
+            let checkpoint = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_checkpoint WHERE id = 1")
+                .map { (seq: $0[0] as Int64, hash: $0[1] as String) }
+            var verifier = AuditVerifier(after: checkpoint)
+            var failure: AuditVerifier.Failure?
+            let rows = try Row.fetchCursor(db, sql: "SELECT \(Self.auditColumns) FROM audit_records ORDER BY seq")
+            while failure == nil, let row = try rows.next() {
+                do { try verifier.check(Self.auditRecord(row)) } catch let broken as AuditVerifier.Failure { failure = broken }
+            }
+            return AuditVerification(ok: failure == nil, checked: verifier.checked, firstFailure: failure,
+                                     lastSeq: verifier.expectedSeq - 1, checkpointSeq: checkpoint?.seq)
+        }
+    }
+
+    /// Deletes the records older than `beforeMs` (a prefix of the chain: it stops at the first newer record) and
+    /// leaves a checkpoint with the last deleted record's seq and hash, so what remains still verifies. Refuses to
+    /// prune a part of the chain that does not verify: that would hide the tampering.
+    public func pruneAudit(beforeMs: Int64, nowMs: Int64) async throws -> Int {
+        try await pool.writeWithoutTransaction { db in
+            var pruned = 0
+            try db.inTransaction(.immediate) {
+                let checkpoint = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_checkpoint WHERE id = 1")
+                    .map { (seq: $0[0] as Int64, hash: $0[1] as String) }
+                let firstKept = try Int64.fetchOne(db, sql: "SELECT MIN(seq) FROM audit_records WHERE time_ms >= ?",
+                                                   arguments: [beforeMs])
+                let lastPruned: Int64? = try firstKept.map { $0 - 1 }
+                    ?? Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM audit_records")
+                guard let lastPruned, lastPruned > (checkpoint?.seq ?? 0) else { return .rollback }
+                var verifier = AuditVerifier(after: checkpoint)
+                let rows = try Row.fetchCursor(
+                    db, sql: "SELECT \(Self.auditColumns) FROM audit_records WHERE seq <= ? ORDER BY seq",
+                    arguments: [lastPruned])
+                while let row = try rows.next() { try verifier.check(Self.auditRecord(row)) }
+                guard verifier.checked > 0 else { return .rollback }
+                try db.execute(sql: "DELETE FROM audit_records WHERE seq <= ?", arguments: [lastPruned])
+                try db.execute(sql: """
+                    INSERT INTO audit_checkpoint (id, seq, hash, pruned_before_ms, pruned_at_ms) VALUES (1, ?, ?, ?, ?)
+                    ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash,
+                        pruned_before_ms = excluded.pruned_before_ms, pruned_at_ms = excluded.pruned_at_ms
+                    """, arguments: [verifier.expectedSeq - 1, verifier.lastHash, beforeMs, nowMs])
+                pruned = verifier.checked
+                return .commit
+            }
+            return pruned
+        }
+    }
+
+    static let auditColumns = """
+        seq, time_ms, request_id, key_id, key_name, role, method, route, path, location_id, contact_id, resource_id, \
+        status, outcome, upstream_status, upstream_attempts, duration_us, client, prev_hash, hash
+        """
+
+    static func auditRecord(_ row: Row) -> AuditRecord {
+        AuditRecord(
+            seq: row[0], timeMs: row[1], requestId: row[2], keyId: row[3], keyName: row[4], role: row[5],
+            method: row[6], route: row[7], path: row[8], locationId: row[9], contactId: row[10], resourceId: row[11],
+            status: row[12], outcome: row[13], upstreamStatus: row[14], upstreamAttempts: row[15],
+            durationMicros: row[16], client: row[17], prevHash: row[18], hash: row[19])
+    }
+}
+
+/// What `audit verify` reports.
+public struct AuditVerification: Sendable, Encodable {
+    public var ok: Bool
+    public var checked: Int
+    public var firstFailure: AuditVerifier.Failure?
+    public var lastSeq: Int64
+    public var checkpointSeq: Int64?
+
+    private enum Keys: String, CodingKey { case ok, checked, firstFailingSeq, reason, lastSeq, checkpointSeq }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: Keys.self)
+        try c.encode(ok, forKey: .ok)
+        try c.encode(checked, forKey: .checked)
+        try c.encode(firstFailure?.seq, forKey: .firstFailingSeq)
+        try c.encode(firstFailure?.reason, forKey: .reason)
+        try c.encode(lastSeq, forKey: .lastSeq)
+        try c.encode(checkpointSeq, forKey: .checkpointSeq)
+    }
+}
