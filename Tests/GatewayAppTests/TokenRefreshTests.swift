@@ -30,6 +30,8 @@ import Testing
             #expect(statuses.count == 100)
             #expect(statuses.allSatisfy { $0 == 200 }, "statuses: \(Dictionary(grouping: statuses, by: { $0 }).mapValues(\.count))")
             let stats = gw.sandbox.stats()
+            print("refresh race: \(statuses.filter { $0 == 200 }.count) of 100 answered 200; "
+                + "\(stats.refreshGrants) refresh call(s), \(stats.invalidGrants) invalid grant(s)")
             #expect(stats.refreshGrants == 1)
             #expect(stats.invalidGrants == 0)
             let after = try await gw.storedConnection()
