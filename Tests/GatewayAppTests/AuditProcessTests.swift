@@ -24,7 +24,7 @@ import Testing
                 let json = try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [String: Any]
                 #expect((json?["records"] as? [Any])?.count == 3)
                 let table = try Executable.run(["audit", "list", "--database", database, "--outcome", "unauthenticated"])
-                #expect(table.status == 0 && table.stdout.contains("GET /contacts/x"), "\(table.stdout)")
+                #expect(table.status == 0 && table.stdout.contains("GET /contacts/{contactId}"), "\(table.stdout)")
                 #expect(table.stdout.split(separator: "\n").count == 2)
                 let filtered = try Executable.run(["audit", "list", "--database", database, "--output", "json",
                                                    "--route", "GET /contacts/", "--location", "loc-sandbox", "--since", "1h"])

@@ -98,7 +98,8 @@ import Testing
             _ = try await gw.gateway.connections.addPrivateToken(locationId: "loc-x", token: "pit-123")
             let started = ContinuousClock.now
             try (try await gw.call("GET", "/contacts/abc?locationId=loc-x")).expectProblem(502)
-            #expect(ContinuousClock.now - started < .seconds(2))
+            // Three refused connections and two short backoffs (at most 0.3 s); the rest is a loaded machine.
+            #expect(ContinuousClock.now - started < .seconds(5))
         }
     }
 

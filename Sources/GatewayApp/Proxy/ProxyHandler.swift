@@ -14,27 +14,34 @@ struct ProxyHandler: Sendable {
         // GATEWAY_UPSTREAM_TIMEOUT bounds everything upstream: waiting for a slot, retries, the 401 refresh.
         let deadline = ContinuousClock.now + gateway.configuration.upstreamTimeout
         let note = context.note
-        // 1. Who is calling.
+        // 1. Which operation: the route table is the router. Matched first so that even a refused caller's audit
+        //    record names the route template; a key is still demanded before anything else is answered.
+        let method = request.method.rawValue
+        let match = gateway.routes.match(method: method, rawPath: request.uri.path)
+        switch match {
+        case .matched(let operation, _), .invalidParameter(let operation, _, _):
+            note.update { $0.route = operation.label }
+        case .notFound:
+            break
+        }
+
+        // 2. Who is calling.
         let principal = try await gateway.keys.authenticate(CallerKey.presented(in: request.headers))
         note.update { $0.principal = principal }
 
-        // 2. Which operation: the route table is the router.
-        let method = request.method.rawValue
         let operation: UpstreamOperation
         let parameters: [String: String]
-        switch gateway.routes.match(method: method, rawPath: request.uri.path) {
+        switch match {
         case .notFound:
             throw GatewayError.notFound(
                 "No such route: \(method) \(request.uri.path). The gateway serves HighLevel's 32 Contacts operations.")
-        case .invalidParameter(let invalid, let name, let reason):
-            note.update { $0.route = invalid.label }
+        case .invalidParameter(_, let name, let reason):
             throw GatewayError.badRequest("The path parameter '\(name)' must be \(reason).")
         case .matched(let matched, let values):
             operation = matched
             parameters = values
         }
         note.update {
-            $0.route = operation.label
             $0.contactId = parameters["contactId"]
             $0.resourceId = operation.resourceParameter.flatMap { parameters[$0] }
         }
