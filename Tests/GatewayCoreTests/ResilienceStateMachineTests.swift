@@ -4,67 +4,107 @@ import Testing
 @testable import GatewayCore
 
 @Suite struct SlidingWindowBudgetTests {
-    /// Counts sends in every window [t, t + w) and (t, t + w] that starts or ends at a send: the worst alignment.
-    func maxInAnyWindow(_ slots: [Double], window: Double) -> Int {
-        var worst = 0
-        for start in slots {
-            worst = max(worst, slots.filter { $0 >= start && $0 < start + window }.count)
-            worst = max(worst, slots.filter { $0 > start - window && $0 <= start }.count)
-        }
-        return worst
+    struct Sent {
+        var start: Double
+        var end: Double
     }
 
-    @Test func neverMoreThanTheLimitInAnyWindowFixedOrSliding() {
-        // A tiny margin only absorbs floating-point noise in the test's own window arithmetic.
+    /// Runs callers through the budget in steps of 10 ms: `arrivals[i]` is when caller i comes, `durations[i]` how
+    /// long its request is in flight. Returns what was sent.
+    func simulate(_ budget: inout SlidingWindowBudget, arrivals: [Double], durations: [Double]) -> [Sent] {
+        var tickets: [(caller: Int, ticket: UInt64)] = []
+        var inFlight: [(id: UInt64, caller: Int, end: Double)] = []
+        var sent = [Sent?](repeating: nil, count: arrivals.count)
+        var next = 0
+        var now = 0.0
+        while sent.contains(where: { $0 == nil }) && now < 1000 {
+            for flight in inFlight where flight.end <= now { budget.finish(flight.id, at: flight.end) }
+            inFlight.removeAll { $0.end <= now }
+            while next < arrivals.count && arrivals[next] <= now {
+                tickets.append((next, budget.ticket()))
+                next += 1
+            }
+            var granted = true
+            while granted, let head = tickets.first {
+                granted = false
+                if case .granted(let id) = budget.acquire(head.ticket, now: now) {
+                    tickets.removeFirst()
+                    sent[head.caller] = Sent(start: now, end: now + durations[head.caller])
+                    inFlight.append((id, head.caller, now + durations[head.caller]))
+                    granted = true
+                }
+            }
+            now = (now * 100 + 1).rounded() / 100
+        }
+        return sent.compactMap { $0 }
+    }
+
+    /// However HighLevel places each arrival inside [start, end], no window of `window` holds more than `limit`:
+    /// when a request starts, fewer than `limit` earlier ones can still share a window with it.
+    func expectNeverOverLimit(_ sent: [Sent], limit: Int, window: Double) {
+        for request in sent {
+            let overlapping = sent.filter { $0.start < request.start && $0.end > request.start - window }.count
+            #expect(overlapping < limit, "\(overlapping) requests could share a window with the one at \(request.start)")
+        }
+    }
+
+    @Test func neverMoreThanTheLimitWhereverHighLevelCountsAnArrival() {
+        // The simulation runs on a 10 ms grid, so ends often fall exactly a window before a start; a tiny margin
+        // keeps floating-point noise at those boundaries out of the check.
         var budget = SlidingWindowBudget(limit: 100, window: 10, margin: 0.001)
-        var slots: [Double] = []
-        // 350 callers arriving 20 per second.
-        for index in 0..<350 { slots.append(budget.reserve(now: Double(index) * 0.05)) }
-        #expect(maxInAnyWindow(slots, window: 10) <= 100)
-        #expect(slots.prefix(100).allSatisfy { $0 <= 5 })  // the first 100 go when they arrive
-        #expect(slots[100] >= 10)  // the 101st waits for the first to leave the window
-        // And it is not stricter than it must be: 350 sends fit in about 3.5 windows.
-        #expect(slots.last! < 35)
-        #expect(slots == slots.sorted())
+        let arrivals = (0..<350).map { Double($0) * 0.05 }
+        // Answers that take up to two seconds: a loaded machine or a slow upstream.
+        let durations = (0..<350).map { Double(($0 * 37) % 200) / 100 }
+        let sent = simulate(&budget, arrivals: arrivals, durations: durations)
+        #expect(sent.count == 350)
+        expectNeverOverLimit(sent, limit: 100, window: 10)
+        // Not stricter than it must be: the first 100 go as they arrive; 350 requests take about four windows.
+        #expect(zip(sent.prefix(100), arrivals).allSatisfy { abs($0.start - $1) < 0.011 })
+        #expect(sent.max(by: { $0.start < $1.start })!.start < 50)
+        // And in arrival order.
+        #expect(sent.map(\.start) == sent.map(\.start).sorted())
     }
 
-    @Test func fixedWindowAlignmentIsSafeToo() {
-        var budget = SlidingWindowBudget(limit: 100, window: 10, margin: 0.1)
-        var slots: [Double] = []
-        for index in 0..<300 { slots.append(budget.reserve(now: 9.9 + Double(index) * 0.001)) }
-        // Any fixed 10 s window, wherever its boundary, holds at most 100.
-        for boundary in stride(from: 0.0, to: 10.0, by: 0.05) {
-            var buckets: [Int: Int] = [:]
-            for slot in slots { buckets[Int(((slot - boundary) / 10).rounded(.down)), default: 0] += 1 }
-            #expect(buckets.values.max()! <= 100)
+    @Test func aRequestInFlightHoldsItsPlaceUntilItEnds() {
+        var budget = SlidingWindowBudget(limit: 2, window: 10, margin: 0)
+        let a = budget.ticket()
+        let b = budget.ticket()
+        let c = budget.ticket()
+        guard case .granted(let first) = budget.acquire(a, now: 0), case .granted = budget.acquire(b, now: 0) else {
+            Issue.record("the first two were not granted"); return
         }
+        // Both in flight: no time can be given yet.
+        #expect(budget.acquire(c, now: 1) == .wait(until: nil))
+        budget.finish(first, at: 3)
+        #expect(budget.acquire(c, now: 4) == .wait(until: 13))
+        #expect(budget.acquire(c, now: 13) == .granted(c))
+        #expect(budget.remaining(now: 13) == 0)
+    }
+
+    @Test func callersAreServedInOrderAndMayLeave() {
+        var budget = SlidingWindowBudget(limit: 1, window: 1, margin: 0)
+        let first = budget.ticket()
+        let second = budget.ticket()
+        let third = budget.ticket()
+        #expect(budget.acquire(second, now: 0) == .wait(until: nil))  // not its turn
+        guard case .granted(let id) = budget.acquire(first, now: 0) else { Issue.record("head not granted"); return }
+        budget.finish(id, at: 0.5)
+        budget.abandon(second)
+        #expect(budget.acquire(third, now: 1.5) == .granted(third))
     }
 
     @Test func learnsFromHighLevelsRemainingCount() {
         var budget = SlidingWindowBudget(limit: 100, window: 10, margin: 0)
-        _ = budget.reserve(now: 0)
+        let ticket = budget.ticket()
+        guard case .granted(let id) = budget.acquire(ticket, now: 0) else { Issue.record("not granted"); return }
+        budget.finish(id, at: 0.2)
         // HighLevel says only 10 are left: someone else used 89.
         budget.observe(remaining: 10, now: 0.5)
         #expect(budget.remaining(now: 0.5) == 10)
-        for _ in 0..<10 { #expect(budget.reserve(now: 1) == 1) }
-        #expect(budget.reserve(now: 1) >= 10)
         // A remaining count higher than ours never loosens the budget.
-        var strict = SlidingWindowBudget(limit: 100, window: 10, margin: 0)
-        for _ in 0..<50 { _ = strict.reserve(now: 0) }
-        strict.observe(remaining: 99, now: 0)
-        #expect(strict.remaining(now: 0) == 50)
-    }
-
-    @Test func releasedSlotsGoBack() {
-        var budget = SlidingWindowBudget(limit: 2, window: 10, margin: 0)
-        _ = budget.reserve(now: 0)
-        _ = budget.reserve(now: 0)
-        let waiting = budget.reserve(now: 0)
-        #expect(waiting == 10)
-        budget.release(waiting)
-        #expect(budget.nextSlot(now: 0) == 10)
-        #expect(budget.remaining(now: 0) == 0)
-        #expect(budget.remaining(now: 10.5) == 2)
+        budget.observe(remaining: 99, now: 0.6)
+        #expect(budget.remaining(now: 0.6) == 10)
+        #expect(budget.remaining(now: 10.6) == 100)
     }
 
     @Test func dailyBudgetRefusesPastItsLimitAndLearns() {

@@ -1,16 +1,34 @@
-/// At most `limit` sends in any window of `window` seconds, whatever the window's alignment: HighLevel does not say
-/// whether its 100-per-10-s window is fixed or sliding, and a sliding log is safe under both.
+/// At most `limit` requests in any window of `window` seconds as HighLevel counts them, whatever the window's
+/// alignment: HighLevel does not say whether its 100-per-10-s window is fixed or sliding.
 ///
-/// Sends are reserved, not just counted: a caller gets a slot (now, or a moment in the future) and the slot is
-/// recorded at once, so callers queued behind a full window leave in order, one slot each, without a herd.
-/// Times are seconds on any monotonic scale; the value is pure and is tested with numbers.
+/// HighLevel counts a request when it arrives, which the gateway cannot see: it lies somewhere between the moment the
+/// gateway sent it and the moment the answer came back, and on a loaded machine that can be seconds. So each request
+/// is held as that interval: a request in flight may still arrive at any time, and a finished one may have arrived as
+/// late as its answer. A new request may go only when fewer than `limit` requests could fall in a window with it,
+/// that is, when fewer than `limit` are in flight or finished less than `window` (plus a margin) ago.
+///
+/// Callers wait in ticket order, so a queue drains in arrival order without a herd. Times are seconds on any monotonic
+/// scale; the value is pure and is tested with numbers.
 public struct SlidingWindowBudget: Sendable, Equatable {
+    public enum Acquisition: Sendable, Equatable {
+        /// Send now; report the end with `finish(_:at:)`.
+        case granted(UInt64)
+        /// Not yet: try again at this time, or (nil) when a request in flight finishes.
+        case wait(until: Double?)
+    }
+
+    struct Entry: Sendable, Equatable {
+        var id: UInt64
+        var end: Double?
+    }
+
     public let limit: Int
     public let window: Double
-    /// Added to every computed slot: covers network jitter between our send and HighLevel's count.
+    /// Added to every window: clock granularity and HighLevel's own rounding.
     public let margin: Double
-    /// Reserved send times, ascending; older than one window are dropped.
-    private(set) var slots: [Double] = []
+    private(set) var entries: [Entry] = []
+    private var waiting: [UInt64] = []
+    private var nextID: UInt64 = 1
 
     public init(limit: Int, window: Double, margin: Double = 0.1) {
         self.limit = max(1, limit)
@@ -18,51 +36,58 @@ public struct SlidingWindowBudget: Sendable, Equatable {
         self.margin = margin
     }
 
-    /// The earliest time a send may happen, reserving it.
-    public mutating func reserve(now: Double) -> Double {
+    /// A place in the queue, to pass to `acquire`.
+    public mutating func ticket() -> UInt64 {
+        defer { nextID += 1 }
+        waiting.append(nextID)
+        return nextID
+    }
+
+    /// Grants the ticket at the head of the queue when the budget allows.
+    public mutating func acquire(_ ticket: UInt64, now: Double) -> Acquisition {
         prune(now: now)
-        var slot = max(now, slots.last ?? now)
-        if slots.count >= limit {
-            // The limit-th send from the end must have left the window before this one enters it.
-            slot = max(slot, slots[slots.count - limit] + window + margin)
+        // Behind another caller: wait for the head to be served.
+        guard waiting.first == ticket else { return .wait(until: nil) }
+        if entries.count < limit {
+            waiting.removeFirst()
+            entries.append(Entry(id: ticket, end: nil))
+            return .granted(ticket)
         }
-        slots.append(slot)
-        return slot
+        // The budget frees as finished requests age out; requests still in flight give no time yet.
+        let needed = entries.count - limit + 1
+        let ends = entries.compactMap(\.end).sorted()
+        guard ends.count >= needed else { return .wait(until: nil) }
+        return .wait(until: ends[needed - 1] + window + margin)
     }
 
-    /// The earliest time a send could happen, without reserving.
-    public func nextSlot(now: Double) -> Double {
-        var copy = self
-        return copy.reserve(now: now)
+    /// The caller gave up waiting.
+    public mutating func abandon(_ ticket: UInt64) {
+        waiting.removeAll { $0 == ticket }
     }
 
-    /// Gives back a reservation that was not used (its caller gave up before its slot).
-    public mutating func release(_ slot: Double) {
-        if let index = slots.lastIndex(of: slot) { slots.remove(at: index) }
+    /// The request's answer (or failure) came back at `time`: from here it ages out.
+    public mutating func finish(_ id: UInt64, at time: Double) {
+        if let index = entries.firstIndex(where: { $0.id == id }) { entries[index].end = time }
     }
 
-    /// Learns from HighLevel's `X-RateLimit-Remaining`: if HighLevel counts more sends in this window than we made
-    /// (another tool shares the app's budget), the difference is recorded as sends made now.
+    /// Learns from HighLevel's `X-RateLimit-Remaining`: if HighLevel counts more requests in its window than the
+    /// gateway holds (another tool shares the app's budget), the difference is held as requests that ended now.
     public mutating func observe(remaining: Int, now: Double) {
         prune(now: now)
-        let sentInWindow = slots.lazy.filter { $0 <= now }.count
-        let unaccounted = limit - sentInWindow - max(0, remaining)
+        let unaccounted = limit - entries.count - max(0, remaining)
         guard unaccounted > 0 else { return }
-        let index = slots.firstIndex { $0 > now } ?? slots.count
-        slots.insert(contentsOf: repeatElement(now, count: unaccounted), at: index)
+        for _ in 0..<unaccounted {
+            entries.append(Entry(id: nextID, end: now))
+            nextID += 1
+        }
     }
 
-    /// Sends left in the window ending now (reservations in the future count as spent).
+    /// Requests left before the budget is full (in flight and recent ones count as spent).
     public func remaining(now: Double) -> Int {
-        max(0, limit - slots.lazy.filter { $0 > now - self.window }.count)
+        max(0, limit - entries.filter { $0.end.map { $0 + window + margin > now } ?? true }.count)
     }
 
     private mutating func prune(now: Double) {
-        let horizon = now - window - margin
-        if let keep = slots.firstIndex(where: { $0 > horizon }) {
-            if keep > 0 { slots.removeFirst(keep) }
-        } else {
-            slots.removeAll(keepingCapacity: true)
-        }
+        entries.removeAll { entry in entry.end.map { $0 + window + margin <= now } ?? false }
     }
 }

@@ -47,11 +47,6 @@ public final class UpstreamCaller: Sendable {
         var waiting = 0
     }
 
-    private enum Slot {
-        case now
-        case at(Double)
-    }
-
     private let client: any UpstreamClient
     private let settings: Settings
     private let states = Mutex<[String: LocationState]>([:])
@@ -69,12 +64,15 @@ public final class UpstreamCaller: Sendable {
     {
         var attempt = 0
         while true {
+            let grant: UInt64?
             do {
                 try admitThroughBreaker(locationId)
-                try await waitForSlot(locationId, deadline: deadline)
+                grant = try await waitForSlot(locationId, deadline: deadline)
             } catch let problem as GatewayError {
                 throw Failure(problem: problem, attempts: attempt)
             }
+            // However the attempt ends, from then on it ages out of HighLevel's window.
+            defer { if let grant { finish(grant, locationId: locationId) } }
             attempt += 1
             var attemptRequest = request
             let remaining = deadline - ContinuousClock.now
@@ -135,45 +133,63 @@ public final class UpstreamCaller: Sendable {
         }
     }
 
-    /// Takes a slot in the location's window and daily budget, waiting for it if the deadline allows.
-    private func waitForSlot(_ locationId: String, deadline: ContinuousClock.Instant) async throws {
-        guard settings.limit != nil || settings.dailyLimit != nil else { return }
-        let now = seconds(ContinuousClock.now)
-        let latest = seconds(deadline)
-        let decision: Swift.Result<Slot, GatewayError> = states.withLock { states in
+    /// Takes a place in the location's window and daily budget, waiting for it in line if the deadline allows.
+    /// Returns the window's grant (nil when shaping is off), to be finished when the attempt ends.
+    private func waitForSlot(_ locationId: String, deadline: ContinuousClock.Instant) async throws -> UInt64? {
+        guard settings.limit != nil || settings.dailyLimit != nil else { return nil }
+        let start = seconds(ContinuousClock.now)
+        let queued: Swift.Result<UInt64?, GatewayError> = states.withLock { states in
             var state = states[locationId, default: newState()]
             defer { states[locationId] = state }
-            if let dailyRetry = state.daily?.take(now: now) {
-                return .failure(budgetExhausted(locationId, retryAfter: dailyRetry - now, daily: true))
+            if let dailyRetry = state.daily?.take(now: start) {
+                return .failure(budgetExhausted(locationId, retryAfter: dailyRetry - start, daily: true))
             }
-            guard var window = state.window else { return .success(.now) }
-            let slot = window.reserve(now: now)
-            if slot <= now {
-                state.window = window
-                return .success(.now)
+            guard state.window != nil else { return .success(nil) }
+            guard state.waiting < settings.maxWaiting else {
+                return .failure(budgetExhausted(locationId, retryAfter: settings.limit?.perSeconds ?? 1, daily: false))
             }
-            guard slot < latest, state.waiting < settings.maxWaiting else {
-                return .failure(budgetExhausted(locationId, retryAfter: slot - now, daily: false))
-            }
-            state.window = window
             state.waiting += 1
-            return .success(.at(slot))
+            return .success(state.window?.ticket())
         }
-        switch decision {
-        case .failure(let error):
-            throw error
-        case .success(.now):
-            return
-        case .success(.at(let slot)):
-            defer { states.withLock { $0[locationId]?.waiting -= 1 } }
+        guard let ticket = try queued.get() else { return nil }
+        defer { states.withLock { $0[locationId]?.waiting -= 1 } }
+        let latest = seconds(deadline)
+        while true {
+            let now = seconds(ContinuousClock.now)
+            let acquisition = states.withLock { $0[locationId]?.window?.acquire(ticket, now: now) } ?? .granted(ticket)
+            let retryAt: Double?
+            switch acquisition {
+            case .granted(let id):
+                return id
+            case .wait(let until):
+                retryAt = until
+            }
+            if let retryAt, retryAt > latest {
+                abandon(ticket, locationId: locationId)
+                throw budgetExhausted(locationId, retryAfter: retryAt - now, daily: false)
+            }
+            if now >= latest {
+                abandon(ticket, locationId: locationId)
+                throw budgetExhausted(locationId, retryAfter: settings.limit?.perSeconds ?? 1, daily: false)
+            }
+            // A known time is slept to; otherwise the head waits for a request in flight to end: look again soon.
+            let wake = min(retryAt ?? now + 0.02, latest)
             do {
-                try await Task.sleep(until: epoch + .milliseconds(Int64(slot * 1000)), clock: .continuous)
+                try await Task.sleep(until: epoch + .microseconds(Int64(wake * 1_000_000)), clock: .continuous)
             } catch {
-                // The caller left: give the slot back so it does not hold up the queue.
-                states.withLock { $0[locationId]?.window?.release(slot) }
+                abandon(ticket, locationId: locationId)
                 throw error
             }
         }
+    }
+
+    private func abandon(_ ticket: UInt64, locationId: String) {
+        states.withLock { $0[locationId]?.window?.abandon(ticket) }
+    }
+
+    private func finish(_ grant: UInt64, locationId: String) {
+        let now = seconds(ContinuousClock.now)
+        states.withLock { $0[locationId]?.window?.finish(grant, at: now) }
     }
 
     private func learn(from response: UpstreamResponse, locationId: String) {
