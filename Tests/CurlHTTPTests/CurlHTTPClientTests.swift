@@ -302,7 +302,8 @@ struct CurlHTTPClientTests {
             let start = clock.now
             task.cancel()
             let result = await task.result
-            #expect(clock.now - start < .seconds(1))
+            // Against a 10 s transfer: prompt means well under it, even on a loaded machine.
+            #expect(clock.now - start < .seconds(3))
             #expect(throws: CancellationError.self) { try result.get() }
 
             let response = try await client.execute(CurlRequest(method: "GET", url: "http://127.0.0.1:\(port)/echo"))

@@ -79,7 +79,7 @@ import Testing
 
     @Test func upstreamFailuresBecomeProblems() async throws {
         var options = TestGateway.Options()
-        options.upstreamTimeout = .milliseconds(800)
+        options.upstreamTimeout = .seconds(4)
         try await withGateway(options) { gw in
             let path = "/contacts/?locationId=\(TestGateway.location)"
             // Every attempt dropped: 502 once the retries are spent.
@@ -87,7 +87,7 @@ import Testing
             try (try await gw.call("GET", path)).expectProblem(502)
             gw.sandbox.clearFaults()
             // Slower than the whole budget: 504.
-            gw.sandbox.addFault(.init(pathPrefix: "/contacts", delayMilliseconds: 1500))
+            gw.sandbox.addFault(.init(pathPrefix: "/contacts", delayMilliseconds: 6000))
             try (try await gw.call("GET", path)).expectProblem(504)
             #expect(try await gw.call("GET", path).status == 200)
         }
@@ -98,8 +98,9 @@ import Testing
             _ = try await gw.gateway.connections.addPrivateToken(locationId: "loc-x", token: "pit-123")
             let started = ContinuousClock.now
             try (try await gw.call("GET", "/contacts/abc?locationId=loc-x")).expectProblem(502)
-            // Three refused connections and two short backoffs (at most 0.3 s); the rest is a loaded machine.
-            #expect(ContinuousClock.now - started < .seconds(5))
+            // Three refused connections and two short backoffs (at most 0.3 s), against a 30 s budget: quickly, even on
+            // a loaded machine.
+            #expect(ContinuousClock.now - started < .seconds(10))
         }
     }
 

@@ -160,14 +160,14 @@ struct OAuthTests {
 
     @Test("expired access token answers 401 UnauthorizedDTO; unknown token answers Invalid JWT")
     func expiredAccessToken() async throws {
-        // Three seconds, so a loaded machine still makes the first call before expiry.
-        try await LiveSandbox.run(configure: { $0.tokenLifetime = .seconds(3) }) { live in
+        // Six seconds, so a loaded machine still makes the first call before expiry.
+        try await LiveSandbox.run(configure: { $0.tokenLifetime = .seconds(6) }) { live in
             let tokens = try await live.install()
-            #expect(tokens["expires_in"] as? Int == 3)
+            #expect(tokens["expires_in"] as? Int == 6)
             let access = try #require(tokens["access_token"] as? String)
             #expect(try await live.send(.get, "/contacts/?locationId=loc-sandbox", token: access).status == 200)
 
-            try await Task.sleep(for: .milliseconds(3100))
+            try await Task.sleep(for: .milliseconds(6100))
             let expired = try await live.send(.get, "/contacts/?locationId=loc-sandbox", token: access)
             #expect(expired.status == 401)
             #expect(expired.json["message"] as? String == "Invalid token: access token is invalid")
