@@ -188,19 +188,7 @@ import Testing
             #expect(ok.status == 200)
             // Another process holds the write lock longer than the store's busy timeout (5 s).
             let path = try gw.gateway.configuration.sqlitePath()
-            let locker = Process()
-            locker.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-            locker.arguments = ["-c", """
-                import sqlite3, sys, time
-                c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=1)
-                c.execute('BEGIN EXCLUSIVE'); print('locked', flush=True); time.sleep(9); c.execute('COMMIT')
-                """, path]
-            let output = Pipe()
-            locker.standardOutput = output
-            try locker.run()
-            let handle = output.fileHandleForReading
-            let said = try await blocking { String(decoding: handle.availableData, as: UTF8.self) }
-            try #require(said.contains("locked"), "the locking process did not take the lock")
+            let lock = try await StoreLock.hold(path, seconds: 9)
             try await Task.sleep(for: .milliseconds(1100))  // past the trail's trust in its last commit
             // The refusal's own record cannot be committed either (it waits out the 5 s busy timeout, while the
             // lock is held 9 s): still 503, and nothing in the trail.
@@ -211,7 +199,7 @@ import Testing
             #expect(gw.sandbox.stats().apiRequests == before, "HighLevel was called for a request that was not recorded")
             let refusedId = refused.header("X-Request-Id")
 
-            try await blocking { locker.waitUntilExit() }
+            try await lock.released()
             let recovered = try await gw.call("GET", "/contacts/?locationId=\(TestGateway.location)")
             #expect(recovered.status == 200, "\(recovered.text)")
             let records = try await Self.all(gw)

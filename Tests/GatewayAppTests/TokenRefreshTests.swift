@@ -167,23 +167,11 @@ import Testing
             try await Task.sleep(for: .milliseconds(2100))
             // Another process holds the write lock longer than the gateway's busy timeout (5 s).
             let path = try gw.gateway.configuration.sqlitePath()
-            let locker = Process()
-            locker.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-            locker.arguments = ["-c", """
-                import sqlite3, sys, time
-                c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=1)
-                c.execute('BEGIN EXCLUSIVE'); print('locked', flush=True); time.sleep(7); c.execute('COMMIT')
-                """, path]
-            let output = Pipe()
-            locker.standardOutput = output
-            try locker.run()
-            let handle = output.fileHandleForReading
-            let said = try await blocking { String(decoding: handle.availableData, as: UTF8.self) }
-            try #require(said.contains("locked"), "the locking process did not take the lock")
+            let lock = try await StoreLock.hold(path, seconds: 7)
             let failed = try await gw.call("GET", "/contacts/?locationId=\(TestGateway.location)")
             try failed.expectProblem(503, containing: "tries again")
             #expect(gw.sandbox.stats().refreshGrants == 1)
-            try await blocking { locker.waitUntilExit() }
+            try await lock.released()
             let recovered = try await gw.call("GET", "/contacts/?locationId=\(TestGateway.location)")
             #expect(recovered.status == 200, "\(recovered.text)")
             // The held pair was committed (generation 2); its access token had expired while held, so its refresh
