@@ -11,6 +11,7 @@ extension Gateway {
         router.add(middleware: ProxyMiddleware(proxy: ProxyHandler(gateway: self)))
         let access = AdminAccess(keys: keys, limits: keyLimits)
         HealthController(gateway: self).addRoutes(to: router)
+        MetricsController(gateway: self).addRoutes(to: router)
         ConnectionsController(gateway: self, access: access).addRoutes(to: router)
         KeysController(gateway: self, access: access).addRoutes(to: router)
         RolesController(gateway: self, access: access).addRoutes(to: router)

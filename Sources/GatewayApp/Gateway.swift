@@ -27,7 +27,10 @@ public struct Gateway: Sendable {
         lifecycle: TokenLifecycle = .init(), hooks: TokenBroker.Hooks = .init(),
         logger: Logger = Logger(label: "contacts-gateway")
     ) {
-        let endpoint = OAuthTokenEndpoint(settings: configuration.oauthSettings(), client: upstream)
+        // Every exchange with HighLevel is timed and counted for `/metrics`.
+        let measured = MeasuredUpstreamClient(base: upstream)
+        let endpoint = MeasuredTokenEndpoint(
+            base: OAuthTokenEndpoint(settings: configuration.oauthSettings(), client: measured))
         self.configuration = configuration
         self.store = storage.store
         self.keyFormat = storage.keyFormat
@@ -38,9 +41,9 @@ public struct Gateway: Sendable {
         self.tokens = TokenBroker(
             repository: storage.store, endpoint: endpoint, clock: clock, lifecycle: lifecycle, hooks: hooks,
             logger: logger)
-        self.upstream = upstream
+        self.upstream = measured
         self.upstreamCaller = UpstreamCaller(
-            client: upstream,
+            client: measured,
             settings: .init(
                 limit: configuration.upstreamLimit == "off" ? nil : Rate(configuration.upstreamLimit),
                 dailyLimit: configuration.upstreamLimit == "off" ? nil : 200_000))

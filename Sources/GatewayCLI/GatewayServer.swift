@@ -71,12 +71,15 @@ struct GatewayServer {
         let note = configuration.sandbox ? " (upstream: the in-process HighLevel sandbox)" : ""
         let app = gateway.makeApplication(host: host, port: configuration.listenPort) { port in
             Output.line("contacts-gateway listening on \(host):\(port)\(note)")
+            logger.info("listening", metadata: ["host": "\(host)", "port": "\(port)"])
         }
         let group = ServiceGroup(
             configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+        logger.info("stopped accepting; the requests in flight are answered")
         // In `async` durability, what is still queued is written before the process ends.
         await gateway.audit.flush()
+        logger.info("audit trail flushed; exiting")
         await sandboxGroup?.triggerGracefulShutdown()
         _ = try? await sandboxTask?.value
     }

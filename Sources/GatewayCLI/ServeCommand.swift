@@ -31,6 +31,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
+            try GatewayLogging.bootstrap(environment: ProcessInfo.processInfo.environment)
             var configuration = try GatewayConfiguration(environment: ProcessInfo.processInfo.environment)
             if let listen { try configuration.setListen(listen) }
             if let database { configuration.database = database }

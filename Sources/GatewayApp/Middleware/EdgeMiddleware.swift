@@ -18,6 +18,7 @@ struct EdgeMiddleware: RouterMiddleware {
         var context = context
         let requestId = RequestIdentifier.accept(request.headers[.xRequestId]) ?? RequestIdentifier.make()
         context.requestId = requestId
+        context.logger[metadataKey: "requestId"] = .string(requestId)
 
         var response: Response
         var ownError: GatewayError?
@@ -31,6 +32,7 @@ struct EdgeMiddleware: RouterMiddleware {
             ownError = problem
             response = ProblemResponse.make(problem, requestId: requestId)
         }
+        context.logger.debug("answered", metadata: ["status": "\(response.status.code)"])
         response.headers[.xRequestId] = requestId
 
         let fields = context.note.snapshot
@@ -46,9 +48,14 @@ struct EdgeMiddleware: RouterMiddleware {
             upstreamStatus: fields.upstreamStatus, upstreamAttempts: fields.upstreamAttempts,
             durationMs: Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000,
             client: context.client)
+        let auditStarted = ContinuousClock.now
         do {
             try await audit.record(event)
+            GatewayMetrics.auditCommit(duration: ContinuousClock.now - auditStarted, failed: false)
+            GatewayMetrics.request(route: fields.route, status: event.status, outcome: event.outcome.rawValue, duration: elapsed)
         } catch {
+            GatewayMetrics.auditCommit(duration: ContinuousClock.now - auditStarted, failed: true)
+            GatewayMetrics.request(route: fields.route, status: 503, outcome: "error", duration: elapsed)
             return ProblemResponse.make(
                 .storeUnavailable("The audit trail cannot record this request, so the gateway does not answer it."),
                 requestId: requestId)

@@ -106,6 +106,9 @@ public final class AuditTrail: AuditSink, Sendable {
     }
 
     /// Waits until every queued event has been written or has failed: for a clean shutdown in `async` mode.
+    /// Events waiting for the writer: the `/metrics` gauge.
+    public var queueDepth: Int { state.withLock { $0.queue.count } }
+
     public func flush() async {
         await withCheckedContinuation { done in
             let idle = state.withLock { s -> Bool in

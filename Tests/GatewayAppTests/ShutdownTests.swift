@@ -1,0 +1,117 @@
+import CurlHTTP
+import Foundation
+import GatewayApp
+import GatewayCore
+import GatewaySQLite
+import HighLevelSandbox
+import Testing
+
+/// The built binary under SIGTERM: it stops accepting, finishes what is in flight, commits its audit records,
+/// and its log lines (JSON by default) hold no secret.
+@Suite(.serialized) struct ShutdownTests {
+    @Test func sigtermFinishesTheRequestInFlightAndCommitsItsAuditRecord() async throws {
+        try await withGateway { gw in
+            let database = gw.gateway.configuration.database
+            let secret = try GatewayStorage.open(gw.gateway.configuration).secret.base64
+            let logFile = gw.directory.appendingPathComponent("serve.log")
+            let server = try await LoggedServerProcess.start(
+                arguments: [
+                    "serve", "--listen", "127.0.0.1:0", "--database", database, "--upstream-url", gw.sandboxURL,
+                    "--client-id", "sandbox-client-id", "--client-secret", "sandbox-client-secret",
+                ],
+                environment: ["GATEWAY_SECRET_KEY": secret, "GATEWAY_LOG_LEVEL": "trace", "GATEWAY_LOG_FORMAT": ""],
+                stderr: logFile)
+            defer { server.stop() }
+
+            let client = try CurlHTTPClient()
+            defer { client.shutdown() }
+            let base = "http://127.0.0.1:\(server.port)"
+            // A warm-up through the child, so the upstream token is used by it too.
+            let warm = try await client.execute(CurlRequest(
+                method: "GET", url: base + "/contacts/?locationId=loc-sandbox",
+                headers: [("X-API-Key", gw.editorKey)]))
+            #expect(warm.status == 200)
+
+            gw.sandbox.addFault(.init(method: "GET", pathPrefix: "/contacts/", delayMilliseconds: 1500, times: 1))
+            let requestId = "sigterm-\(UUID().uuidString.prefix(8))"
+            let inFlight = Task {
+                try await client.execute(CurlRequest(
+                    method: "GET", url: base + "/contacts/?locationId=loc-sandbox",
+                    headers: [("Authorization", "Bearer \(gw.editorKey)"), ("X-Request-Id", requestId)]))
+            }
+            try await Task.sleep(for: .milliseconds(500))
+            kill(server.process.processIdentifier, SIGTERM)
+            let answer = try await inFlight.value
+            #expect(answer.status == 200, "\(answer.text)")
+            let process = server.process
+            try await blocking { process.waitUntilExit() }
+            #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+
+            // Stopped accepting.
+            await #expect(throws: CurlError.self) {
+                _ = try await client.execute(CurlRequest(method: "GET", url: base + "/healthz"))
+            }
+            // Its audit record is committed.
+            let listed = try await CLI.json(["audit", "list", "--limit", "20"], database: database)
+            let records = try #require(listed["records"] as? [[String: Any]])
+            let record = try #require(records.first { $0["requestId"] as? String == requestId }, "\(records)")
+            #expect(record["status"] as? Int == 200)
+            #expect(record["outcome"] as? String == "ok")
+
+            // The child's log: JSON lines by default, none with a secret.
+            let log = try String(contentsOf: logFile, encoding: .utf8)
+            let lines = log.split(separator: "\n")
+            #expect(!lines.isEmpty)
+            for line in lines {
+                #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) is [String: Any], "not JSON: \(line)")
+            }
+            let connection = try await gw.storedConnection()
+            for secret in [gw.editorKey, String(gw.editorKey.suffix(KeyFormat.secretLength)), connection.accessToken,
+                           secret] + (connection.refreshToken.map { [$0] } ?? []) {
+                #expect(!log.contains(secret), "a secret in the server's log")
+            }
+        }
+    }
+}
+
+/// A `contacts-gateway serve` child whose stderr goes to a file.
+final class LoggedServerProcess: @unchecked Sendable {
+    let process = Process()
+    let port: Int
+
+    static func start(arguments: [String], environment: [String: String], stderr: URL) async throws -> LoggedServerProcess {
+        try await blocking { try LoggedServerProcess(arguments: arguments, environment: environment, stderr: stderr) }
+    }
+
+    private init(arguments: [String], environment: [String: String], stderr: URL) throws {
+        process.executableURL = URL(fileURLWithPath: Executable.path)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe()
+        process.standardOutput = out
+        FileManager.default.createFile(atPath: stderr.path, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: stderr)
+        try process.run()
+        var seen = ""
+        var found: Int?
+        while found == nil {
+            let data = out.fileHandleForReading.availableData
+            guard !data.isEmpty else { break }
+            seen += String(decoding: data, as: UTF8.self)
+            if let line = seen.split(separator: "\n").first(where: { $0.contains("listening on") }),
+                let last = line.split(separator: ":").last?.split(separator: " ").first
+            {
+                found = Int(last)
+            }
+        }
+        guard let found else { throw RawHTTP.Failure(what: "server did not start: \(seen)") }
+        port = found
+    }
+
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+}
