@@ -37,8 +37,9 @@ import Testing
             gw.sandbox.addFault(.init(pathPrefix: "/contacts", status: 429, headers: ["Retry-After": "30"]))
             let started = ContinuousClock.now
             let response = try await gw.call("GET", list)
+            // 429 and not 504: the gateway did not wait the budget out for a Retry-After past it.
             #expect(response.status == 429)
-            #expect(ContinuousClock.now - started < .seconds(1))
+            #expect(ContinuousClock.now - started < .seconds(2))
         }
     }
 
