@@ -31,6 +31,7 @@ final class CurlMultiDriver: Sendable {
     }
 
     private struct State {
+        var nextID: UInt64 = 0
         var waiting: [UInt64: Continuation] = [:]
         var submissions: [Submission] = []
         var cancellations: [UInt64] = []
@@ -41,8 +42,6 @@ final class CurlMultiDriver: Sendable {
 
     let configuration: CurlHTTPClient.Configuration
     private let state = Mutex(State())
-    /// Transfer ids, outside `state` so that taking one costs no lock.
-    private let nextID = Atomic<UInt64>(0)
     /// Shared across threads only for `curl_multi_wakeup` (documented thread-safe), and only
     /// while `state.isShutdown` is false, checked under the lock; all other use is on the driver thread.
     nonisolated(unsafe) let multi: UnsafeMutableRawPointer
@@ -74,7 +73,10 @@ final class CurlMultiDriver: Sendable {
     // MARK: Caller side
 
     func execute(_ request: CurlRequest) async throws -> CurlResponse {
-        let id = nextID.wrappingAdd(1, ordering: .relaxed).newValue
+        let id = state.withLock { state in
+            state.nextID &+= 1
+            return state.nextID
+        }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: Continuation) in
                 let rejection: (any Error)? = state.withLock { state in
@@ -88,12 +90,8 @@ final class CurlMultiDriver: Sendable {
                         return CancellationError()
                     }
                     state.waiting[id] = continuation
-                    // Only the first submission since the driver last took its work wakes it: the wakeup of that one
-                    // is still pending (curl keeps it for the next poll if none is running), and the driver takes
-                    // every queued submission at once. Under load this saves a syscall, and lock hold time, per call.
-                    let driverIsWoken = !state.submissions.isEmpty || !state.cancellations.isEmpty
                     state.submissions.append(Submission(id: id, request: request))
-                    if !driverIsWoken { curl_multi_wakeup(multi) }
+                    curl_multi_wakeup(multi)
                     return nil
                 }
                 if let rejection {
@@ -110,9 +108,8 @@ final class CurlMultiDriver: Sendable {
             guard let continuation = state.waiting.removeValue(forKey: id) else { return nil }
             // If the driver has not picked the submission up yet it will skip it (it is no
             // longer waiting) and ignore this unknown id.
-            let driverIsWoken = !state.submissions.isEmpty || !state.cancellations.isEmpty
             state.cancellations.append(id)
-            if !driverIsWoken { curl_multi_wakeup(multi) }
+            curl_multi_wakeup(multi)
             return continuation
         }
         continuation?.resume(throwing: CancellationError())
