@@ -8,10 +8,12 @@ public struct KeyFormat: Sendable {
     public static let idLength = 12
     public static let secretLength = 32
 
-    private let hashingKey: [UInt8]
+    /// Derived once: building a `SymmetricKey` per request cost more than the HMAC itself. `SymmetricKey` is not
+    /// marked `Sendable` on Linux, but it is immutable after creation and only read here.
+    nonisolated(unsafe) private let hashingKey: SymmetricKey
 
     public init(secret: GatewaySecret) {
-        self.hashingKey = secret.keyHashingKey.withUnsafeBytes { Array($0) }
+        self.hashingKey = secret.keyHashingKey
     }
 
     /// A new key: what to show once, and what to store.
@@ -36,11 +38,11 @@ public struct KeyFormat: Sendable {
     }
 
     public func hash(_ secret: String) -> Data {
-        Data(HMAC<SHA256>.authenticationCode(for: Data(secret.utf8), using: SymmetricKey(data: hashingKey)))
+        Data(HMAC<SHA256>.authenticationCode(for: Array(secret.utf8), using: hashingKey))
     }
 
     /// Constant-time comparison of a presented secret with a stored hash.
     public func matches(_ secret: String, hash stored: Data) -> Bool {
-        HMAC<SHA256>.isValidAuthenticationCode(stored, authenticating: Data(secret.utf8), using: SymmetricKey(data: hashingKey))
+        HMAC<SHA256>.isValidAuthenticationCode(stored, authenticating: Array(secret.utf8), using: hashingKey)
     }
 }
