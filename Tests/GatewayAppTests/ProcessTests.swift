@@ -161,17 +161,25 @@ final class ServerProcess: @unchecked Sendable {
     let process = Process()
     let port: Int
 
-    static func start(arguments: [String], environment: [String: String]) async throws -> ServerProcess {
-        try await blocking { try ServerProcess(arguments: arguments, environment: environment) }
+    /// - Parameter stderr: a file for the server's log lines; by default they are dropped.
+    static func start(arguments: [String], environment: [String: String], stderr: URL? = nil) async throws
+        -> ServerProcess
+    {
+        try await blocking { try ServerProcess(arguments: arguments, environment: environment, stderr: stderr) }
     }
 
-    private init(arguments: [String], environment: [String: String]) throws {
+    private init(arguments: [String], environment: [String: String], stderr: URL?) throws {
         process.executableURL = URL(fileURLWithPath: Executable.path)
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let out = Pipe()
         process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
+        if let stderr {
+            FileManager.default.createFile(atPath: stderr.path, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: stderr)
+        } else {
+            process.standardError = FileHandle.nullDevice
+        }
         try process.run()
         var seen = ""
         var found: Int?

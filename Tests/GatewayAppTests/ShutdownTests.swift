@@ -14,7 +14,7 @@ import Testing
             let database = gw.gateway.configuration.database
             let secret = try GatewayStorage.open(gw.gateway.configuration).secret.base64
             let logFile = gw.directory.appendingPathComponent("serve.log")
-            let server = try await LoggedServerProcess.start(
+            let server = try await ServerProcess.start(
                 arguments: [
                     "serve", "--listen", "127.0.0.1:0", "--database", database, "--upstream-url", gw.sandboxURL,
                     "--client-id", "sandbox-client-id", "--client-secret", "sandbox-client-secret",
@@ -70,48 +70,6 @@ import Testing
                            secret] + (connection.refreshToken.map { [$0] } ?? []) {
                 #expect(!log.contains(secret), "a secret in the server's log")
             }
-        }
-    }
-}
-
-/// A `contacts-gateway serve` child whose stderr goes to a file.
-final class LoggedServerProcess: @unchecked Sendable {
-    let process = Process()
-    let port: Int
-
-    static func start(arguments: [String], environment: [String: String], stderr: URL) async throws -> LoggedServerProcess {
-        try await blocking { try LoggedServerProcess(arguments: arguments, environment: environment, stderr: stderr) }
-    }
-
-    private init(arguments: [String], environment: [String: String], stderr: URL) throws {
-        process.executableURL = URL(fileURLWithPath: Executable.path)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = Pipe()
-        process.standardOutput = out
-        FileManager.default.createFile(atPath: stderr.path, contents: nil)
-        process.standardError = try FileHandle(forWritingTo: stderr)
-        try process.run()
-        var seen = ""
-        var found: Int?
-        while found == nil {
-            let data = out.fileHandleForReading.availableData
-            guard !data.isEmpty else { break }
-            seen += String(decoding: data, as: UTF8.self)
-            if let line = seen.split(separator: "\n").first(where: { $0.contains("listening on") }),
-                let last = line.split(separator: ":").last?.split(separator: " ").first
-            {
-                found = Int(last)
-            }
-        }
-        guard let found else { throw RawHTTP.Failure(what: "server did not start: \(seen)") }
-        port = found
-    }
-
-    func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
         }
     }
 }
