@@ -70,6 +70,13 @@ import Testing
             let response = try await gw.call("POST", "/contacts/search", json: #"{"locationId":"loc-sandbox","pageLimit":1}"#)
             #expect(response.status == 503)
             #expect(gw.sandbox.stats().faultsInjected == before + 1)
+            // HighLevel's 503, passed through, is audited as an upstream error after one attempt.
+            let requestId = try #require(response.header("X-Request-Id"))
+            let listed = try await gw.call("GET", "/admin/v1/audit?outcome=upstream_error", key: gw.adminKey).json()
+            let records = try #require(listed["records"] as? [[String: Any]])
+            let record = try #require(records.first { $0["requestId"] as? String == requestId })
+            #expect(record["upstreamStatus"] as? Int == 503)
+            #expect(record["upstreamAttempts"] as? Int == 1)
         }
     }
 

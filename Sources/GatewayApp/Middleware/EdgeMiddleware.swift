@@ -42,7 +42,11 @@ struct EdgeMiddleware: RouterMiddleware {
             time: clock.now(), requestId: requestId, method: request.method.rawValue,
             route: fields.route ?? "\(request.method.rawValue) \(request.uri.path)", path: request.uri.path,
             status: response.status.code,
-            outcome: upstreamAnswered ? .ok : AuditEvent.outcome(forGatewayStatus: response.status.code),
+            // HighLevel's own 5xx passed through is an upstream error; any other answer of HighLevel's is the gateway
+            // doing its job.
+            outcome: upstreamAnswered
+                ? ((fields.upstreamStatus ?? 0) >= 500 ? .upstreamError : .ok)
+                : AuditEvent.outcome(forGatewayStatus: response.status.code),
             keyId: fields.principal?.keyId, keyName: fields.principal?.keyName, role: fields.principal?.role.name,
             locationId: fields.locationId, contactId: fields.contactId, resourceId: fields.resourceId,
             upstreamStatus: fields.upstreamStatus, upstreamAttempts: fields.upstreamAttempts,
