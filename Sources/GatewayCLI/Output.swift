@@ -4,12 +4,7 @@ import GatewayApp
 /// Prints results: one JSON document on stdout for `--output json`, an aligned table otherwise.
 enum Output {
     static func json(_ value: some Encodable) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(Timestamp.rfc3339(date))
-        }
+        let encoder = GatewayJSON.encoder(pretty: true)
         FileHandle.standardOutput.write(try encoder.encode(value) + Data("\n".utf8))
     }
 

@@ -8,12 +8,7 @@ enum AdminBody {
     static func decode<T: Decodable>(
         _ type: T.Type, from request: Request, limit: Int, emptyAs empty: T? = nil
     ) async throws -> T {
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: limit)
-        } catch is NIOTooManyBytesError {
-            throw GatewayError.bodyTooLarge(limit: limit)
-        }
+        let buffer = try await request.collectBody(limit: limit)
         let data = Data(buffer.readableBytesView)
         if data.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }), let empty { return empty }
         do {

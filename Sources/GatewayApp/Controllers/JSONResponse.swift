@@ -4,15 +4,7 @@ import NIOCore
 
 /// JSON answers of the gateway's own routes: dates in RFC 3339 with milliseconds, keys sorted for stable output.
 enum JSONResponse {
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(Timestamp.rfc3339(date))
-        }
-        return encoder
-    }()
+    static let encoder = GatewayJSON.encoder()
 
     static func make(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
         let data = try encoder.encode(value)

@@ -103,16 +103,7 @@ struct ProxyHandler: Sendable {
     }
 
     private func readBody(_ request: Request, operation: UpstreamOperation) async throws -> ByteBuffer? {
-        let limit = gateway.configuration.maxBodyBytes
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
-            throw GatewayError.bodyTooLarge(limit: limit)
-        }
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: limit)
-        } catch is NIOTooManyBytesError {
-            throw GatewayError.bodyTooLarge(limit: limit)
-        }
+        let buffer = try await request.collectBody(limit: gateway.configuration.maxBodyBytes)
         // Operations without a body get none upstream, whatever the caller sent.
         guard operation.hasBody else { return nil }
         return buffer
