@@ -27,7 +27,8 @@ extension Gateway {
             router: makeRouter(),
             configuration: .init(address: .hostname(host, port: port), serverName: "contacts-gateway"),
             services: [
-                KeyUsageFlusher(usage: keyUsage, interval: configuration.lastUsedFlushInterval, logger: logger)
+                KeyUsageFlusher(usage: keyUsage, interval: configuration.lastUsedFlushInterval, logger: logger),
+                WALCheckpointService(store: store, interval: configuration.walCheckpointInterval, logger: logger),
             ],
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
             logger: logger)

@@ -30,6 +30,8 @@ public struct GatewayConfiguration: Sendable {
     public var keyBurst: Int = 40
     /// How often gathered last-used times of keys are written: a request never waits for that write.
     public var lastUsedFlushInterval: Duration = .seconds(5)
+    /// How often the server copies the SQLite write-ahead log into the database file off the commit path.
+    public var walCheckpointInterval: Duration = .milliseconds(50)
     /// The largest request body the gateway reads (`GATEWAY_MAX_BODY`, bytes; default 1 MiB).
     public var maxBodyBytes: Int = 1 << 20
     /// `serve --sandbox`: the HighLevel sandbox in-process as the upstream.

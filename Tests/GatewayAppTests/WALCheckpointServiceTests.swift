@@ -1,0 +1,63 @@
+import Foundation
+import GatewayCore
+import GatewaySQLite
+import Logging
+import ServiceLifecycle
+import Testing
+
+@testable import GatewayApp
+
+/// The server's background checkpoint: it must never take the server down.
+@Suite struct WALCheckpointServiceTests {
+    @Test func aFailingCheckpointIsLoggedOnceAndTheServiceRunsUntilShutdown() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cgw-walsvc-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("store.sqlite").path
+        let store = try SQLiteStore(path: path, cipher: TokenCipher(secret: GatewaySecret.generate()))
+        // No new connection can open the file any more: every round fails.
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+
+        let capture = LogCapture()
+        let service = WALCheckpointService(store: store, interval: .milliseconds(10), logger: capture.logger())
+        let group = ServiceGroup(configuration: .init(services: [service], logger: Logger(label: "group")))
+        let running = Task { try await group.run() }
+        try await Task.sleep(for: .milliseconds(300))
+        // Still running after ~30 failed rounds: a service that returned would have ended the group with an error.
+        #expect(capture.text.components(separatedBy: "background WAL checkpoint failed").count - 1 == 1)
+        await group.triggerGracefulShutdown()
+        try await running.value
+    }
+
+    @Test func theLogReachesTheDatabaseFileWithoutACommitCheckpoint() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cgw-walsvc-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("store.sqlite").path
+        let store = try SQLiteStore(path: path, cipher: TokenCipher(secret: GatewaySecret.generate()))
+        // Far below SQLite's 1,000-page checkpoint on commit: these pages stay in the log until someone copies them.
+        for index in 0..<200 {
+            try store.appendAudit([AuditEvent(
+                time: Date(), requestId: "svc-\(index)", method: "GET", route: "GET /healthz", path: "/healthz",
+                status: 200, outcome: .ok, upstreamAttempts: 0, durationMs: 1)])
+        }
+        func fileSize() throws -> Int { try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0 }
+        let before = try fileSize()
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(try fileSize() == before)
+
+        let capture = LogCapture()
+        let service = WALCheckpointService(store: store, interval: .milliseconds(10), logger: capture.logger())
+        let group = ServiceGroup(configuration: .init(services: [service], logger: Logger(label: "group")))
+        let running = Task { try await group.run() }
+        var after = before
+        for _ in 0..<200 where after == before {
+            try await Task.sleep(for: .milliseconds(10))
+            after = try fileSize()
+        }
+        #expect(after > before)
+        #expect(!capture.text.contains("failed"))
+        await group.triggerGracefulShutdown()
+        try await running.value
+        #expect(try await store.verifyAudit().checked == 200)
+    }
+}
