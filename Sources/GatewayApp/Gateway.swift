@@ -28,7 +28,7 @@ public struct Gateway: Sendable {
         logger: Logger = Logger(label: "contacts-gateway")
     ) {
         // Every exchange with HighLevel is timed and counted for `/metrics`.
-        let measured = MeasuredUpstreamClient(base: upstream)
+        let measured = MeasuredUpstreamClient(base: upstream, tokenURL: configuration.oauthSettings().tokenURL)
         let endpoint = MeasuredTokenEndpoint(
             base: OAuthTokenEndpoint(settings: configuration.oauthSettings(), client: measured))
         self.configuration = configuration

@@ -4,9 +4,11 @@ import GatewayCore
 /// Every HTTP exchange with HighLevel, timed and counted: `call` is `token` for the token endpoint, else `api`.
 struct MeasuredUpstreamClient: UpstreamClient {
     let base: any UpstreamClient
+    /// The configured token endpoint: a call to it is counted as `token`.
+    let tokenURL: String
 
     func send(_ request: UpstreamRequest) async throws -> UpstreamResponse {
-        let call = request.url.contains("/oauth/token") ? "token" : "api"
+        let call = request.url == tokenURL ? "token" : "api"
         let started = ContinuousClock.now
         do {
             let response = try await base.send(request)
