@@ -14,9 +14,28 @@ import Testing
         let record = AuditRecord(chaining: Self.event("r1"), seq: 1, prevHash: AuditChain.genesis)
         let canonical = String(decoding: AuditChain.canonical(record), as: UTF8.self)
         #expect(canonical == #"{"client":null,"contactId":null,"durationMs":12.346,"keyId":"k1","keyName":null,"locationId":null,"method":"GET","outcome":"ok","path":"/contacts/c\"1\u000a","requestId":"r1","resourceId":null,"role":null,"route":"GET /contacts/{contactId}","seq":1,"status":200,"time":"2025-11-25T02:20:40.123Z","upstreamAttempts":1,"upstreamStatus":200}"#)
-        #expect(record.hash.count == 64)
+        // SHA-256 of 64 zeros followed by the line above, computed outside Swift (Python's hashlib): the hash of
+        // every record already stored depends on these exact bytes.
+        #expect(record.hash == "4c32de9894e945d8dadf699db2982d7f8d26f027ce74a57ea9742b52a74ef5e0")
         #expect(AuditChain.rfc3339(milliseconds: 0) == "1970-01-01T00:00:00.000Z")
         #expect(AuditChain.rfc3339(milliseconds: 951_782_400_007) == "2000-02-29T00:00:00.007Z")
+        #expect(AuditChain.rfc3339(milliseconds: -1) == "1969-12-31T23:59:59.999Z")
+        #expect(AuditChain.rfc3339(milliseconds: 253_402_300_799_999) == "9999-12-31T23:59:59.999Z")
+    }
+
+    @Test func canonicalNumbersAndEscapes() {
+        var record = AuditRecord(chaining: Self.event("r\\\u{1f}"), seq: 9_007_199_254_740_993, prevHash: AuditChain.genesis)
+        record.durationMicros = 0
+        record.upstreamStatus = nil
+        record.status = 5
+        var text = String(decoding: AuditChain.canonical(record), as: UTF8.self)
+        #expect(text.contains(#""durationMs":0.000,"#))
+        #expect(text.contains(#""requestId":"r\\\u001f","#))
+        #expect(text.contains(#""seq":9007199254740993,"status":5,"#))
+        #expect(text.hasSuffix(#""upstreamStatus":null}"#))
+        record.durationMicros = 1_000_050
+        text = String(decoding: AuditChain.canonical(record), as: UTF8.self)
+        #expect(text.contains(#""durationMs":1000.050,"#))
     }
 
     @Test func verifierFollowsTheChainAndNamesTheFirstBreak() throws {

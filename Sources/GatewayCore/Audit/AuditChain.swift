@@ -22,47 +22,55 @@ public enum AuditChain {
 
     public static func hash(of record: AuditRecord) -> String {
         var hasher = SHA256()
-        hasher.update(data: Array(record.prevHash.utf8))
-        hasher.update(data: canonical(record))
+        var prevHash = record.prevHash
+        prevHash.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        canonical(record).withUnsafeBytes { hasher.update(bufferPointer: $0) }
         return hex(hasher.finalize())
     }
 
+    // The writer thread encodes every record of the trail, so this works on bytes: no intermediate strings for
+    // numbers and dates (it was 8% of the writer's time with them).
     public static func canonical(_ r: AuditRecord) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(512)
-        func key(_ name: String, first: Bool = false) {
-            if !first { out.append(UInt8(ascii: ",")) }
+        func key(_ name: StaticString) {
+            out.append(out.isEmpty ? UInt8(ascii: "{") : UInt8(ascii: ","))
             out.append(UInt8(ascii: "\""))
-            out.append(contentsOf: name.utf8)
-            out.append(contentsOf: "\":".utf8)
+            name.withUTF8Buffer { out.append(contentsOf: $0) }
+            out.append(UInt8(ascii: "\""))
+            out.append(UInt8(ascii: ":"))
         }
+        func null() { out.append(contentsOf: "null".utf8) }
         func string(_ value: String?) {
-            guard let value else { return out.append(contentsOf: "null".utf8) }
+            guard var value else { return null() }
             out.append(UInt8(ascii: "\""))
-            for byte in value.utf8 {
-                switch byte {
-                case UInt8(ascii: "\""): out.append(contentsOf: "\\\"".utf8)
-                case UInt8(ascii: "\\"): out.append(contentsOf: "\\\\".utf8)
-                case 0..<0x20:
-                    out.append(contentsOf: "\\u00".utf8)
-                    out.append(hexDigits[Int(byte >> 4)])
-                    out.append(hexDigits[Int(byte & 0xf)])
-                default: out.append(byte)
+            value.withUTF8 { bytes in
+                for byte in bytes {
+                    switch byte {
+                    case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                        out.append(UInt8(ascii: "\\"))
+                        out.append(byte)
+                    case 0..<0x20:
+                        out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
+                        out.append(hexDigits[Int(byte >> 4)])
+                        out.append(hexDigits[Int(byte & 0xf)])
+                    default: out.append(byte)
+                    }
                 }
             }
             out.append(UInt8(ascii: "\""))
         }
         func integer(_ value: Int64?) {
-            guard let value else { return out.append(contentsOf: "null".utf8) }
-            out.append(contentsOf: String(value).utf8)
+            guard let value else { return null() }
+            appendDecimal(value, to: &out)
         }
-        out.append(UInt8(ascii: "{"))
-        key("client", first: true); string(r.client)
+        key("client"); string(r.client)
         key("contactId"); string(r.contactId)
         key("durationMs")
         let micros = max(0, r.durationMicros)
-        let fraction = String(micros % 1000)
-        out.append(contentsOf: (String(micros / 1000) + "." + String(repeating: "0", count: 3 - fraction.count) + fraction).utf8)
+        appendDecimal(micros / 1000, to: &out)
+        out.append(UInt8(ascii: "."))
+        appendDecimal(micros % 1000, width: 3, to: &out)
         key("keyId"); string(r.keyId)
         key("keyName"); string(r.keyName)
         key("locationId"); string(r.locationId)
@@ -75,27 +83,90 @@ public enum AuditChain {
         key("route"); string(r.route)
         key("seq"); integer(r.seq)
         key("status"); integer(Int64(r.status))
-        key("time"); string(rfc3339(milliseconds: r.timeMs))
+        key("time")
+        out.append(UInt8(ascii: "\""))
+        appendRFC3339(milliseconds: r.timeMs, to: &out)
+        out.append(UInt8(ascii: "\""))
         key("upstreamAttempts"); integer(Int64(r.upstreamAttempts))
         key("upstreamStatus"); integer(r.upstreamStatus.map(Int64.init))
         out.append(UInt8(ascii: "}"))
         return out
     }
 
-    private static let hexDigits = Array("0123456789abcdef".utf8)
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     static func hex(_ digest: some Sequence<UInt8>) -> String {
-        var chars: [UInt8] = []
-        chars.reserveCapacity(64)
-        for byte in digest {
-            chars.append(hexDigits[Int(byte >> 4)])
-            chars.append(hexDigits[Int(byte & 0xf)])
+        String(unsafeUninitializedCapacity: 64) { chars in
+            var count = 0
+            for byte in digest where count + 2 <= chars.count {
+                chars[count] = hexDigits[Int(byte >> 4)]
+                chars[count + 1] = hexDigits[Int(byte & 0xf)]
+                count += 2
+            }
+            return count
         }
-        return String(decoding: chars, as: UTF8.self)
+    }
+
+    /// `value` in decimal, left-padded with zeros to `width` digits.
+    static func appendDecimal(_ value: Int64, width: Int = 1, to out: inout [UInt8]) {
+        if value < 0 {
+            out.append(UInt8(ascii: "-"))
+            // Int64.min has no positive counterpart; its magnitude still fits in a UInt64.
+            return appendDigits(UInt64(bitPattern: 0 &- value), width: width, to: &out)
+        }
+        appendDigits(UInt64(value), width: width, to: &out)
+    }
+
+    private static func appendDigits(_ value: UInt64, width: Int, to out: inout [UInt8]) {
+        // The largest power of ten not above `value`: at most 10^19, which a UInt64 holds.
+        var divisor: UInt64 = 1
+        var count = 1
+        while value / divisor >= 10 {
+            divisor *= 10
+            count += 1
+        }
+        for _ in count..<max(count, width) { out.append(UInt8(ascii: "0")) }
+        var rest = value
+        while divisor > 0 {
+            out.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+            rest %= divisor
+            divisor /= 10
+        }
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS.mmmZ` (the form `rfc3339(milliseconds:)` returns) appended as bytes.
+    static func appendRFC3339(milliseconds: Int64, to out: inout [UInt8]) {
+        let t = CivilTime(milliseconds: milliseconds)
+        appendDecimal(t.year, width: 4, to: &out)
+        out.append(UInt8(ascii: "-"))
+        appendDecimal(t.month, width: 2, to: &out)
+        out.append(UInt8(ascii: "-"))
+        appendDecimal(t.day, width: 2, to: &out)
+        out.append(UInt8(ascii: "T"))
+        appendDecimal(t.hour, width: 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        appendDecimal(t.minute, width: 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        appendDecimal(t.second, width: 2, to: &out)
+        out.append(UInt8(ascii: "."))
+        appendDecimal(t.millisecond, width: 3, to: &out)
+        out.append(UInt8(ascii: "Z"))
     }
 
     /// `YYYY-MM-DDTHH:MM:SS.mmmZ`, computed from the epoch (proleptic Gregorian, UTC) without locale or formatter.
     public static func rfc3339(milliseconds: Int64) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(24)
+        appendRFC3339(milliseconds: milliseconds, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// A UTC instant in whole milliseconds, split into calendar fields (proleptic Gregorian).
+struct CivilTime {
+    var year, month, day, hour, minute, second, millisecond: Int64
+
+    init(milliseconds: Int64) {
         let ms = milliseconds % 1000 < 0 ? milliseconds % 1000 + 1000 : milliseconds % 1000
         let seconds = (milliseconds - ms) / 1000
         var days = seconds / 86_400
@@ -108,14 +179,12 @@ public enum AuditChain {
         let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
         let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
         let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        func pad(_ value: Int64, _ width: Int) -> String {
-            let text = String(value)
-            return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
-        }
-        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))T\(pad(secondOfDay / 3600, 2)):"
-            + "\(pad(secondOfDay / 60 % 60, 2)):\(pad(secondOfDay % 60, 2)).\(pad(ms, 3))Z"
+        day = doy - (153 * mp + 2) / 5 + 1
+        month = mp < 10 ? mp + 3 : mp - 9
+        year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        hour = secondOfDay / 3600
+        minute = secondOfDay / 60 % 60
+        second = secondOfDay % 60
+        millisecond = ms
     }
 }
