@@ -91,6 +91,8 @@ final class CurlDriverLoop {
     }
 
     private func drainCompleted() {
+        var finished: [(id: UInt64, result: Result<CurlResponse, CurlError>)] = []
+        defer { driver.complete(finished) }
         var remaining: Int32 = 0
         while let message = curl_multi_info_read(multi, &remaining) {
             guard message.pointee.msg == CURLMSG_DONE, let handle = message.pointee.easy_handle else { continue }
@@ -102,7 +104,7 @@ final class CurlDriverLoop {
             }
             let result = transfer.finish(code: code)
             detach(transfer)
-            driver.complete(transfer.id, with: result)
+            finished.append((transfer.id, result))
         }
     }
 

@@ -31,10 +31,12 @@ final class CurlMultiDriver: Sendable {
     }
 
     private struct State {
-        var nextID: UInt64 = 0
         var waiting: [UInt64: Continuation] = [:]
         var submissions: [Submission] = []
         var cancellations: [UInt64] = []
+        /// A `curl_multi_wakeup` was sent and the driver has not taken its work since: later submissions ride on it.
+        /// (curl remembers a wakeup sent while the driver is not yet polling, so none is lost.)
+        var wakeupPending = false
         /// Once set, nobody calls `curl_multi_wakeup` again, so the driver thread may
         /// clean up the multi handle without racing a waker.
         var isShutdown = false
@@ -42,6 +44,7 @@ final class CurlMultiDriver: Sendable {
 
     let configuration: CurlHTTPClient.Configuration
     private let state = Mutex(State())
+    private let nextID = Atomic<UInt64>(0)
     /// Shared across threads only for `curl_multi_wakeup` (documented thread-safe), and only
     /// while `state.isShutdown` is false, checked under the lock; all other use is on the driver thread.
     nonisolated(unsafe) let multi: UnsafeMutableRawPointer
@@ -73,10 +76,7 @@ final class CurlMultiDriver: Sendable {
     // MARK: Caller side
 
     func execute(_ request: CurlRequest) async throws -> CurlResponse {
-        let id = state.withLock { state in
-            state.nextID &+= 1
-            return state.nextID
-        }
+        let id = nextID.wrappingAdd(1, ordering: .relaxed).newValue
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: Continuation) in
                 let rejection: (any Error)? = state.withLock { state in
@@ -91,7 +91,7 @@ final class CurlMultiDriver: Sendable {
                     }
                     state.waiting[id] = continuation
                     state.submissions.append(Submission(id: id, request: request))
-                    curl_multi_wakeup(multi)
+                    wake(&state)
                     return nil
                 }
                 if let rejection {
@@ -109,10 +109,17 @@ final class CurlMultiDriver: Sendable {
             // If the driver has not picked the submission up yet it will skip it (it is no
             // longer waiting) and ignore this unknown id.
             state.cancellations.append(id)
-            curl_multi_wakeup(multi)
+            wake(&state)
             return continuation
         }
         continuation?.resume(throwing: CancellationError())
+    }
+
+    /// Under the lock, so that it never races the driver's cleanup of the multi handle after shutdown.
+    private func wake(_ state: inout State) {
+        guard !state.wakeupPending else { return }
+        state.wakeupPending = true
+        curl_multi_wakeup(multi)
     }
 
     func shutdown() {
@@ -147,6 +154,7 @@ final class CurlMultiDriver: Sendable {
             guard !state.isShutdown else { return nil }
             let submissions = state.submissions.filter { state.waiting[$0.id] != nil }
             let work = Work(submissions: submissions, cancellations: state.cancellations)
+            state.wakeupPending = false
             state.submissions.removeAll(keepingCapacity: true)
             state.cancellations.removeAll(keepingCapacity: true)
             return work
@@ -154,8 +162,16 @@ final class CurlMultiDriver: Sendable {
     }
 
     func complete(_ id: UInt64, with result: Result<CurlResponse, CurlError>) {
-        let continuation = state.withLock { $0.waiting.removeValue(forKey: id) }
-        continuation?.resume(with: result.mapError { $0 as any Error })
+        complete([(id, result)])
+    }
+
+    /// Everything one pass of the driver finished, under one lock: the callers' tasks compete for it.
+    func complete(_ results: [(id: UInt64, result: Result<CurlResponse, CurlError>)]) {
+        guard !results.isEmpty else { return }
+        let continuations = state.withLock { state in results.map { state.waiting.removeValue(forKey: $0.id) } }
+        for (continuation, outcome) in zip(continuations, results) {
+            continuation?.resume(with: outcome.result.mapError { $0 as any Error })
+        }
     }
 }
 

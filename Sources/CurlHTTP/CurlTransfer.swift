@@ -57,10 +57,9 @@ final class CurlTransfer {
         return true
     }
 
-    fileprivate func receiveHeaderLine(_ rawLine: UnsafeRawBufferPointer) {
-        // Header lines are short; working on an owned copy with plain integer indices keeps
-        // the parsing obviously in bounds.
-        let line = Array(rawLine)
+    fileprivate func receiveHeaderLine(_ line: UnsafeRawBufferPointer) {
+        // Read in place: libcurl's buffer is valid for the duration of the callback, and every index below stays
+        // within `0..<end`, `end <= line.count`.
         var end = line.count
         while end > 0, line[end - 1] == UInt8(ascii: "\n") || line[end - 1] == UInt8(ascii: "\r") {
             end -= 1
@@ -87,7 +86,7 @@ final class CurlTransfer {
         headers.append((name: name, value: value))
     }
 
-    private static func trimmedString(_ bytes: [UInt8], _ start: Int, _ end: Int) -> String {
+    private static func trimmedString(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> String {
         var lower = start
         var upper = end
         while lower < upper, bytes[lower] == UInt8(ascii: " ") || bytes[lower] == UInt8(ascii: "\t") {
@@ -96,7 +95,7 @@ final class CurlTransfer {
         while upper > lower, bytes[upper - 1] == UInt8(ascii: " ") || bytes[upper - 1] == UInt8(ascii: "\t") {
             upper -= 1
         }
-        return String(decoding: bytes[lower..<upper], as: UTF8.self)
+        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[lower..<upper]), as: UTF8.self)
     }
 
     // MARK: libcurl callbacks (non-capturing, usable as C function pointers)
@@ -113,6 +112,7 @@ final class CurlTransfer {
         let length = size * count
         guard let userdata else { return 0 }
         let transfer = Unmanaged<CurlTransfer>.fromOpaque(userdata).takeUnretainedValue()
+        guard length > 0 else { return length }
         transfer.receiveHeaderLine(UnsafeRawBufferPointer(start: pointer, count: length))
         return length
     }
