@@ -19,11 +19,11 @@ public final class SQLiteStore: Sendable {
         var configuration = Configuration()
         // The CLI and the server write the same file; wait for each other's short transactions instead of failing.
         configuration.busyMode = .timeout(5)
-        configuration.prepareDatabase { db in
-            // FULL: a committed token rotation survives power loss too, not only a killed process.
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
         self.pool = try DatabasePool(path: path, configuration: configuration)
+        // FULL: a committed token rotation or audit record survives power loss too, not only a killed process. Set on
+        // the pool's one writer connection after the pool exists: GRDB sets `synchronous = NORMAL` when it switches
+        // the file to WAL, after any `prepareDatabase` step, so setting it there had no effect.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         self.cipher = cipher
         self.path = path
         try Self.migrator.migrate(pool)

@@ -21,6 +21,16 @@ import Testing
             userId: "u", createdAt: now, updatedAt: now)
     }
 
+    /// Every commit (token rotation, audit batch) is fsynced: `synchronous = FULL` (2) on the connection that writes.
+    @Test func theWriterSyncsEveryCommit() async throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try open()
+        let level = try await store.pool.write { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") }
+        #expect(level == 2)
+        let mode = try await store.pool.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+        #expect(mode == "wal")
+    }
+
     @Test func connectionsRoundTripAndTokensAreSealedOnDisk() async throws {
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try open()
