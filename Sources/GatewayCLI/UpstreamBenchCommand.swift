@@ -12,7 +12,8 @@ import Glibc
 /// Hidden: `bench/run` runs it.
 struct UpstreamBenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench-upstream", abstract: "Measure the libcurl client alone (for bench/run).", shouldDisplay: false)
+        commandName: "bench-upstream", abstract: "Measure the libcurl client alone (for bench/run).",
+        shouldDisplay: false)
     @Option(help: "The URL to GET.") var url: String
     @Option(help: "Concurrent callers, each awaiting its answer before the next request.") var concurrency = 32
     @Option(help: "Seconds to run.") var seconds = 5.0
@@ -23,7 +24,10 @@ struct UpstreamBenchCommand: AsyncParsableCommand {
             defer { client.shutdown() }
             let request = CurlRequest(
                 method: "GET", url: url,
-                headers: [("Authorization", "Bearer pit-bench-token"), ("Version", "2021-07-28"), ("Accept", "application/json")],
+                headers: [
+                    ("Authorization", "Bearer pit-bench-token"), ("Version", "2021-07-28"),
+                    ("Accept", "application/json"),
+                ],
                 timeout: .seconds(10))
             _ = try await client.execute(request)
             let cpuBefore = Self.cpuSeconds()

@@ -89,7 +89,8 @@ extension GatewayMetrics {
             duration = Metrics.Timer(
                 label: "gateway_request_duration_seconds", dimensions: [("route", labels.route)], factory: factory)
             rateLimited = labels.outcome == "rate_limited"
-                ? Metrics.Counter(label: "gateway_rate_limited_total", dimensions: [("route", labels.route)], factory: factory)
+                ? Metrics.Counter(
+                    label: "gateway_rate_limited_total", dimensions: [("route", labels.route)], factory: factory)
                 : nil
         }
     }
@@ -105,8 +106,8 @@ extension GatewayMetrics {
 
         init(_ labels: UpstreamLabels) {
             count = Metrics.Counter(
-                label: "gateway_upstream_requests_total", dimensions: [("call", labels.call), ("status", labels.status)],
-                factory: factory)
+                label: "gateway_upstream_requests_total",
+                dimensions: [("call", labels.call), ("status", labels.status)], factory: factory)
             duration = Metrics.Timer(
                 label: "gateway_upstream_duration_seconds", dimensions: [("call", labels.call)], factory: factory)
         }
