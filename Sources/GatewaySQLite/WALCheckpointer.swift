@@ -19,18 +19,13 @@ public final class WALCheckpointer: Sendable {
         connection = try DatabaseQueue(path: path, configuration: configuration)
     }
 
-    /// One PASSIVE checkpoint: frames in the log and frames now in the database file, or `nil` when another
-    /// connection (another gateway on the same file, a CLI command) was checkpointing: that one does the work. Runs on
-    /// GRDB's queue, off the cooperative pool, since it writes and fsyncs.
+    /// One PASSIVE checkpoint: frames in the log and frames now in the database file. Runs on GRDB's queue, off the
+    /// cooperative pool, since it writes and fsyncs.
     @discardableResult
-    public func checkpoint() async throws -> (walFrames: Int, checkpointed: Int)? {
-        do {
-            return try await connection.writeWithoutTransaction { db in
-                let result = try db.checkpoint(.passive)
-                return (result.walFrameCount, result.checkpointedFrameCount)
-            }
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY {
-            return nil
+    public func checkpoint() async throws -> (walFrames: Int, checkpointed: Int) {
+        try await connection.writeWithoutTransaction { db in
+            let result = try db.checkpoint(.passive)
+            return (result.walFrameCount, result.checkpointedFrameCount)
         }
     }
 }

@@ -15,21 +15,26 @@ struct WALCheckpointService: Service {
         // Returning before the shutdown would stop the whole server (ServiceGroup treats it as a failure).
         await cancelWhenGracefulShutdown {
             var checkpointer: WALCheckpointer?
-            var failing = false
+            var failures = 0
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
                 do {
                     if checkpointer == nil { checkpointer = try store.makeCheckpointer() }
                     try await checkpointer?.checkpoint()
-                    if failing { logger.info("background WAL checkpoints work again") }
-                    failing = false
+                    if failures >= Self.failuresBeforeWarning { logger.info("background WAL checkpoints work again") }
+                    failures = 0
                 } catch {
                     checkpointer = nil
-                    // Once per failing spell, not twenty times a second.
-                    if !failing { logger.warning("background WAL checkpoint failed", metadata: ["error": "\(error)"]) }
-                    failing = true
+                    failures += 1
+                    // A single failed round is routine: another gateway or a CLI command on the same file may be
+                    // checkpointing at that moment (SQLITE_BUSY). Failing for a second on end is worth one warning.
+                    if failures == Self.failuresBeforeWarning {
+                        logger.warning("background WAL checkpoint failed", metadata: ["error": "\(error)"])
+                    }
                 }
             }
         }
     }
+
+    static let failuresBeforeWarning = 20
 }
