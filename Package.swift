@@ -98,6 +98,9 @@ let package = Package(
             dependencies: ["GatewayCLI"],
             swiftSettings: swiftSettings
         ),
+        // Test support: child processes without Foundation's `Process` (see ChildProcess.swift for why). Linux only.
+        .target(name: "ChildProcess", path: "Tests/Support/ChildProcess", swiftSettings: swiftSettings),
+        .testTarget(name: "ChildProcessTests", dependencies: ["ChildProcess"], swiftSettings: swiftSettings),
         .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CurlHTTPTests",
@@ -112,7 +115,7 @@ let package = Package(
         .testTarget(
             name: "HighLevelSandboxTests",
             dependencies: [
-                "HighLevelSandbox",
+                "HighLevelSandbox", "ChildProcess",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
@@ -121,7 +124,7 @@ let package = Package(
         .testTarget(
             name: "GatewayAppTests",
             dependencies: [
-                "GatewayApp", "GatewayCLI", "GatewayCore", "GatewaySQLite", "CurlHTTP", "HighLevelSandbox",
+                "GatewayApp", "GatewayCLI", "GatewayCore", "GatewaySQLite", "CurlHTTP", "HighLevelSandbox", "ChildProcess",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import ChildProcess
 import CurlHTTP
 import Foundation
 import GatewayApp
@@ -92,12 +93,10 @@ import Testing
                 }
                 group.addTask {
                     while received.ids.withLock({ $0.count }) < 600 { try? await Task.sleep(for: .milliseconds(10)) }
-                    kill(server.process.processIdentifier, SIGKILL)
+                    server.child.signal(SIGKILL)
                 }
             }
-            let process = server.process
-            try await blocking { process.waitUntilExit() }
-            #expect(process.terminationReason == .uncaughtSignal)
+            #expect(try await blocking { server.waitUntilExit() } == .signalled(SIGKILL))
 
             let ids = received.ids.withLock { $0 }
             #expect(ids.count >= 600)

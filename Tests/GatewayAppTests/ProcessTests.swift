@@ -1,3 +1,4 @@
+import ChildProcess
 import CurlHTTP
 import Foundation
 import GatewayApp
@@ -20,24 +21,16 @@ enum Executable {
     }
 
     /// Runs the gateway's executable, or with `python: true` python3 (tests edit the SQLite file through it).
+    /// A command that should have failed but serves instead is stopped after 20 s rather than hang the suite.
     static func run(_ arguments: [String], environment: [String: String] = [:], python: Bool = false) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python ? "/usr/bin/python3" : path)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // A command that should have failed but serves instead must not hang the suite.
-        DispatchQueue.global().asyncAfter(deadline: .now() + 20) { if process.isRunning { process.terminate() } }
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(
-            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-            stderr: String(decoding: stderr, as: UTF8.self))
+        let finished = try ChildProcess.run(
+            executable: python ? "/usr/bin/python3" : path, arguments: arguments, environment: environment)
+        let status: Int32
+        switch finished.termination {
+        case .exited(let code): status = code
+        case .signalled(let signal): status = 128 + signal
+        }
+        return Result(status: status, stdout: finished.standardOutput, stderr: finished.standardError)
     }
 }
 
@@ -68,10 +61,7 @@ enum Executable {
                 method: "GET", url: "http://127.0.0.1:\(first.port)/contacts/?locationId=loc-sandbox",
                 headers: [("Authorization", "Bearer \(gw.editorKey)")])
             await #expect(throws: CurlError.self) { _ = try await client.execute(request) }
-            let process = first.process
-            try await blocking { process.waitUntilExit() }
-            #expect(first.process.terminationReason == .uncaughtSignal)
-            #expect(first.process.terminationStatus == SIGKILL)
+            #expect(try await blocking { first.waitUntilExit() } == .signalled(SIGKILL))
             #expect(gw.sandbox.stats().refreshGrants == 1)
 
             // Second life: the committed pair works; nothing was lost.
@@ -157,8 +147,8 @@ enum Executable {
 }
 
 /// A `contacts-gateway serve` child process, with the port it reports.
-final class ServerProcess: @unchecked Sendable {
-    let process = Process()
+final class ServerProcess: Sendable {
+    let child: ChildProcess
     let port: Int
 
     /// - Parameter stderr: a file for the server's log lines; by default they are dropped.
@@ -169,22 +159,13 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     private init(arguments: [String], environment: [String: String], stderr: URL?) throws {
-        process.executableURL = URL(fileURLWithPath: Executable.path)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = Pipe()
-        process.standardOutput = out
-        if let stderr {
-            FileManager.default.createFile(atPath: stderr.path, contents: nil)
-            process.standardError = try FileHandle(forWritingTo: stderr)
-        } else {
-            process.standardError = FileHandle.nullDevice
-        }
-        try process.run()
+        child = try ChildProcess(
+            executable: Executable.path, arguments: arguments, environment: environment,
+            stdout: .pipe, stderr: stderr.map { .file($0.path) } ?? .discard)
         var seen = ""
         var found: Int?
-        while found == nil {
-            let data = out.fileHandleForReading.availableData
+        while found == nil, let out = child.standardOutput {
+            let data = child.read(out)
             guard !data.isEmpty else { break }
             seen += String(decoding: data, as: UTF8.self)
             if let line = seen.split(separator: "\n").first(where: { $0.contains("listening on") }),
@@ -193,14 +174,21 @@ final class ServerProcess: @unchecked Sendable {
                 found = Int(last)
             }
         }
-        guard let found else { throw RawHTTP.Failure(what: "server did not start: \(seen)") }
+        guard let found else {
+            child.signal(SIGKILL)
+            child.wait()
+            throw RawHTTP.Failure(what: "server did not start: \(seen)")
+        }
         port = found
     }
 
+    /// Waits for the server to end; blocks, so call it from `blocking {}`.
+    func waitUntilExit() -> ChildProcess.Termination { child.wait() }
+
     func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
+        if child.isRunning {
+            child.signal(SIGTERM)
+            child.wait()
         }
     }
 }

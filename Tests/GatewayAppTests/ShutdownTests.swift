@@ -1,3 +1,4 @@
+import ChildProcess
 import CurlHTTP
 import Foundation
 import GatewayApp
@@ -40,12 +41,10 @@ import Testing
                     headers: [("Authorization", "Bearer \(gw.editorKey)"), ("X-Request-Id", requestId)]))
             }
             try await Task.sleep(for: .milliseconds(500))
-            kill(server.process.processIdentifier, SIGTERM)
+            server.child.signal(SIGTERM)
             let answer = try await inFlight.value
             #expect(answer.status == 200, "\(answer.text)")
-            let process = server.process
-            try await blocking { process.waitUntilExit() }
-            #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+            #expect(try await blocking { server.waitUntilExit() } == .exited(0))
 
             // Stopped accepting.
             await #expect(throws: CurlError.self) {

@@ -1,3 +1,4 @@
+import ChildProcess
 import Foundation
 import Synchronization
 import HTTPTypes
@@ -141,18 +142,12 @@ struct TrafficTests {
             let token = live.sandbox.issuePrivateIntegrationToken(locationId: "loc-sandbox")
             live.sandbox.addFault(SandboxFault(method: "GET", pathPrefix: "/contacts", drop: true, times: 2))
 
-            let curl = Process()
-            curl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            curl.arguments = [
+            let curl = try ChildProcess.run(executable: "/usr/bin/env", arguments: [
                 "curl", "-sS", "-o", "/dev/null", "-H", "Authorization: Bearer \(token)", "-H", "Version: 2021-07-28",
                 "http://127.0.0.1:\(live.port)/contacts/?locationId=loc-sandbox",
-            ]
-            let stderr = Pipe()
-            curl.standardError = stderr
-            try curl.run()
-            curl.waitUntilExit()
-            let message = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            #expect(curl.terminationStatus == 52, "\(message)")
+            ])
+            let message = curl.standardError
+            #expect(curl.termination == .exited(52), "\(message)")
             #expect(message.contains("Empty reply from server"))
 
             let dropped = TestClient(host: "127.0.0.1", port: live.port)
