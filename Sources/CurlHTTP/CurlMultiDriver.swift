@@ -194,6 +194,15 @@ private func curlDriverThreadMain(_ raw: UnsafeMutableRawPointer?) -> UnsafeMuta
 #endif
 
 private func runCurlDriverThread(_ raw: UnsafeMutableRawPointer) {
+    #if os(Linux)
+    // Otherwise it inherits the name of whichever thread created it (a Swift pool thread), and profiles and `top -H`
+    // count libcurl's work as Swift's. (`pthread_setname_np` is not imported: it is declared only for _GNU_SOURCE.)
+    let fd = open("/proc/thread-self/comm", O_WRONLY)
+    if fd >= 0 {
+        _ = "curl-driver".withCString { write(fd, $0, strlen($0)) }
+        close(fd)
+    }
+    #endif
     let context = Unmanaged<CurlDriverThreadContext>.fromOpaque(raw).takeRetainedValue()
     CurlDriverLoop(driver: context.driver).run()
 }

@@ -30,6 +30,19 @@ struct CurlHTTPClientTests {
         #expect(CurlHTTPClient.libcurlVersion.contains("libcurl/"))
     }
 
+    @Test func theDriverThreadIsNamedForProfiles() async throws {
+        let client = try CurlHTTPClient()
+        defer { client.shutdown() }
+        // The thread names itself once it runs: look for a while.
+        var names: [String] = []
+        for _ in 0..<200 where !names.contains("curl-driver\n") {
+            let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")
+            names = tasks.compactMap { try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8) }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(names.contains("curl-driver\n"), "\(Set(names))")
+    }
+
     @Test func simpleGet() async throws {
         let client = try CurlHTTPClient()
         defer { client.shutdown() }
