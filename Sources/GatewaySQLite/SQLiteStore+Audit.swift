@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import GatewayCore
 
 /// The audit trail's table: appended in batches by the server's writer, read by reviews, pruned by admins.
@@ -11,27 +12,15 @@ extension SQLiteStore: AuditLedger {
             // file (a second gateway, a prune) cannot slip a record in between and fork the chain.
             try db.inTransaction(.immediate) {
                 var (seq, prevHash) = try Self.auditTail(db)
-                let insert = try db.cachedStatement(sql: """
-                    INSERT INTO audit_records (seq, time_ms, request_id, key_id, key_name, role, method, route, path,
-                        location_id, contact_id, resource_id, status, outcome, upstream_status, upstream_attempts,
-                        duration_us, client, prev_hash, hash)
+                let insert = AuditInsert(try db.cachedStatement(sql: """
+                    INSERT INTO audit_records (\(Self.auditColumns))
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
+                    """))
                 for event in events {
                     seq += 1
-                    let r = AuditRecord(chaining: event, seq: seq, prevHash: prevHash)
-                    // Concrete `DatabaseValue`s: an array of existentials cost the writer 9% of its time in boxing.
-                    let values: [DatabaseValue] = [
-                        r.seq.databaseValue, r.timeMs.databaseValue, r.requestId.databaseValue,
-                        r.keyId.databaseValue, r.keyName.databaseValue, r.role.databaseValue, r.method.databaseValue,
-                        r.route.databaseValue, r.path.databaseValue, r.locationId.databaseValue,
-                        r.contactId.databaseValue, r.resourceId.databaseValue, r.status.databaseValue,
-                        r.outcome.databaseValue, r.upstreamStatus.databaseValue, r.upstreamAttempts.databaseValue,
-                        r.durationMicros.databaseValue, r.client.databaseValue, r.prevHash.databaseValue,
-                        r.hash.databaseValue,
-                    ]
-                    try insert.execute(arguments: StatementArguments(values))
-                    prevHash = r.hash
+                    let record = AuditRecord(chaining: event, seq: seq, prevHash: prevHash)
+                    try insert.execute(record, in: db)
+                    prevHash = record.hash
                 }
                 return .commit
             }
