@@ -19,30 +19,33 @@ struct AuditInsert {
     func execute(_ r: AuditRecord, in db: Database) throws {
         let s = statement.sqliteStatement
         // Whatever happens, the statement is left reset and holding no copies of this record's strings.
+        sqlite3_reset(s)
         defer {
             sqlite3_reset(s)
             sqlite3_clear_bindings(s)
         }
-        var index: Int32 = 0
-        func next() -> Int32 {
-            index += 1
-            return index
-        }
-        var code = sqlite3_reset(s)
-        for value in [r.seq, r.timeMs] where code == SQLITE_OK { code = sqlite3_bind_int64(s, next(), value) }
-        for text in [r.requestId, r.keyId, r.keyName, r.role, r.method, r.route, r.path, r.locationId, r.contactId,
-                     r.resourceId] where code == SQLITE_OK {
-            code = Self.bind(text, to: s, at: next())
-        }
-        if code == SQLITE_OK { code = sqlite3_bind_int64(s, next(), Int64(r.status)) }
-        if code == SQLITE_OK { code = Self.bind(r.outcome, to: s, at: next()) }
-        if code == SQLITE_OK {
-            code = r.upstreamStatus.map { sqlite3_bind_int64(s, next(), Int64($0)) } ?? sqlite3_bind_null(s, next())
-        }
-        if code == SQLITE_OK { code = sqlite3_bind_int64(s, next(), Int64(r.upstreamAttempts)) }
-        if code == SQLITE_OK { code = sqlite3_bind_int64(s, next(), r.durationMicros) }
-        for text in [r.client, r.prevHash, r.hash] where code == SQLITE_OK { code = Self.bind(text, to: s, at: next()) }
-        if code == SQLITE_OK { code = sqlite3_step(s) }
+        var bind = Binder(statement: s)
+        bind.integer(r.seq)
+        bind.integer(r.timeMs)
+        bind.text(r.requestId)
+        bind.text(r.keyId)
+        bind.text(r.keyName)
+        bind.text(r.role)
+        bind.text(r.method)
+        bind.text(r.route)
+        bind.text(r.path)
+        bind.text(r.locationId)
+        bind.text(r.contactId)
+        bind.text(r.resourceId)
+        bind.integer(Int64(r.status))
+        bind.text(r.outcome)
+        bind.integer(r.upstreamStatus.map(Int64.init))
+        bind.integer(Int64(r.upstreamAttempts))
+        bind.integer(r.durationMicros)
+        bind.text(r.client)
+        bind.text(r.prevHash)
+        bind.text(r.hash)
+        let code = bind.code == SQLITE_OK ? sqlite3_step(s) : bind.code
         guard code == SQLITE_DONE else {
             throw DatabaseError(
                 resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
@@ -50,17 +53,42 @@ struct AuditInsert {
         }
     }
 
-    /// SQLite copies the bytes (`SQLITE_TRANSIENT`); `nil` is NULL, and an empty string stays an empty string.
-    private static func bind(_ text: String?, to s: SQLiteStatement, at index: Int32) -> Int32 {
-        guard var text else { return sqlite3_bind_null(s, index) }
-        return text.withUTF8 { utf8 in
-            // An empty buffer may have no address, and SQLite would bind a NULL pointer as NULL.
-            guard let base = utf8.baseAddress, utf8.count > 0 else { return sqlite3_bind_text(s, index, "", 0, transient) }
-            return base.withMemoryRebound(to: CChar.self, capacity: utf8.count) {
-                sqlite3_bind_text(s, index, $0, Int32(utf8.count), transient)
+    /// Binds parameters 1, 2, 3… in turn; after the first failure it binds nothing more and keeps that code.
+    private struct Binder {
+        let statement: SQLiteStatement
+        private var index: Int32 = 0
+        private(set) var code = SQLITE_OK
+
+        init(statement: SQLiteStatement) {
+            self.statement = statement
+        }
+
+        mutating func integer(_ value: Int64?) {
+            guard code == SQLITE_OK else { return }
+            index += 1
+            code = value.map { sqlite3_bind_int64(statement, index, $0) } ?? sqlite3_bind_null(statement, index)
+        }
+
+        /// SQLite copies the bytes (`SQLITE_TRANSIENT`); `nil` is NULL, and an empty string stays an empty string.
+        mutating func text(_ value: String?) {
+            guard code == SQLITE_OK else { return }
+            index += 1
+            guard var value else {
+                code = sqlite3_bind_null(statement, index)
+                return
+            }
+            let (statement, index) = (self.statement, self.index)
+            code = value.withUTF8 { utf8 in
+                // An empty buffer may have no address, and SQLite binds a NULL pointer as NULL.
+                guard let base = utf8.baseAddress, utf8.count > 0 else {
+                    return sqlite3_bind_text(statement, index, "", 0, AuditInsert.transient)
+                }
+                return base.withMemoryRebound(to: CChar.self, capacity: utf8.count) {
+                    sqlite3_bind_text(statement, index, $0, Int32(utf8.count), AuditInsert.transient)
+                }
             }
         }
     }
 
-    private static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
+    fileprivate static let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
 }

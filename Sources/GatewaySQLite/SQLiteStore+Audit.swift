@@ -1,6 +1,5 @@
 import Foundation
 import GRDB
-import GRDBSQLite
 import GatewayCore
 
 /// The audit trail's table: appended in batches by the server's writer, read by reviews, pruned by admins.
