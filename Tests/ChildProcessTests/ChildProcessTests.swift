@@ -31,6 +31,14 @@ import Testing
         #expect(finished.termination == .signalled(SIGTERM))
     }
 
+    @Test func aChildThatIgnoresSIGTERMIsKilled() throws {
+        let finished = try ChildProcess.run(
+            executable: "/bin/sh", arguments: ["-c", "trap '' TERM; echo started; exec sleep 30"], timeout: 0.5,
+            killAfter: 0.3)
+        #expect(finished.termination == .signalled(SIGKILL))
+        #expect(finished.standardOutput == "started\n")
+    }
+
     @Test func noOtherDescriptorReachesTheChild() throws {
         let extra = open("/dev/null", O_RDONLY)  // not close-on-exec
         defer { close(extra) }

@@ -117,24 +117,31 @@ public final class ChildProcess: Sendable {
         [standardOutput, standardError].compactMap { $0 }.forEach { close($0) }
     }
 
-    /// Runs to the end, reading both pipes as the child writes (so that neither fills up and stalls it), and
-    /// sends SIGTERM if it is still running after `timeout` seconds: a command that should fail but serves
-    /// instead must not hang the suite.
+    /// Runs to the end, reading both pipes as the child writes (so that neither fills up and stalls it). A command
+    /// that should fail but serves instead must not hang the suite: past `timeout` seconds it gets SIGTERM, and if
+    /// it is still there `killAfter` seconds later (it ignores SIGTERM), SIGKILL; what it wrote so far is returned.
     public static func run(
-        executable: String, arguments: [String], environment: [String: String] = [:], timeout: Double = 20
+        executable: String, arguments: [String], environment: [String: String] = [:], timeout: Double = 20,
+        killAfter: Double = 5
     ) throws -> Finished {
         let child = try ChildProcess(executable: executable, arguments: arguments, environment: environment)
         var collected: [Int32: [UInt8]] = [:]
         var open = [child.standardOutput, child.standardError].compactMap { $0 }
-        let deadline = Self.now() + timeout
+        var deadline = Self.now() + timeout
         var terminated = false
         while !open.isEmpty {
             var fds = open.map { pollfd(fd: $0, events: Int16(POLLIN), revents: 0) }
             let remaining = max(0, deadline - Self.now())
-            let ready = poll(&fds, nfds_t(fds.count), terminated ? -1 : Int32(remaining * 1000) + 1)
+            let ready = poll(&fds, nfds_t(fds.count), Int32(remaining * 1000) + 1)
             if ready == 0 {
+                if terminated {
+                    // A child of its own may still hold the pipes open: stop reading, the exit status is enough.
+                    child.signal(SIGKILL)
+                    break
+                }
                 child.signal(SIGTERM)
                 terminated = true
+                deadline = Self.now() + killAfter
                 continue
             }
             if ready < 0 {
@@ -161,13 +168,6 @@ public final class ChildProcess: Sendable {
             if count < 0 && errno == EINTR { continue }
             return Array(buffer.prefix(max(count, 0)))
         }
-    }
-
-    /// Everything left in one of this child's pipes, up to the end of the stream. Blocks.
-    public func readToEnd(_ fd: Int32) -> [UInt8] {
-        var all: [UInt8] = []
-        while case let chunk = read(fd), !chunk.isEmpty { all += chunk }
-        return all
     }
 
     public func signal(_ signal: Int32) {
