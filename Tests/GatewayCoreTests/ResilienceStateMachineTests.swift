@@ -149,6 +149,23 @@ import Testing
                               remainingSeconds: 10, random: 0.5) == .retry(afterSeconds: 1))
     }
 
+    /// Each draw from the system generator is a system call; a request that is not retried must not pay for one.
+    @Test func jitterIsDrawnOnlyForARetry() {
+        var draws = 0
+        func draw() -> Double {
+            draws += 1
+            return 0.5
+        }
+        for outcome in [RetryPolicy.Outcome.response(status: 200, retryAfterSeconds: nil),
+                        .response(status: 404, retryAfterSeconds: nil), .response(status: 500, retryAfterSeconds: nil)] {
+            #expect(policy.decide(method: "GET", attempt: 1, outcome: outcome, remainingSeconds: 10, random: draw()) == .stop)
+        }
+        #expect(policy.decide(method: "GET", attempt: 3, outcome: .failure(lost), remainingSeconds: 10, random: draw()) == .stop)
+        #expect(draws == 0)
+        #expect(policy.decide(method: "GET", attempt: 1, outcome: .failure(lost), remainingSeconds: 10, random: draw()) != .stop)
+        #expect(draws == 1)
+    }
+
     @Test func backoffIsExponentialWithFullJitterAndCapped() {
         let capped = RetryPolicy(maxAttempts: 10, baseDelay: 0.1, maxDelay: 0.5)
         let outcome = RetryPolicy.Outcome.response(status: 503, retryAfterSeconds: nil)

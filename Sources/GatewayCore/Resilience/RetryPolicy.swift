@@ -34,9 +34,10 @@ public struct RetryPolicy: Sendable {
     /// - Parameters:
     ///   - attempt: the attempt that just failed, from 1.
     ///   - remainingSeconds: what is left of the caller's budget.
-    ///   - random: a number in [0, 1) for the jitter.
+    ///   - random: a number in [0, 1) for the jitter, drawn only when there is a delay to jitter (a draw from the
+    ///     system generator is a `getrandom` system call, which every successful request used to pay).
     public func decide(
-        method: String, attempt: Int, outcome: Outcome, remainingSeconds: Double, random: Double
+        method: String, attempt: Int, outcome: Outcome, remainingSeconds: Double, random: @autoclosure () -> Double
     ) -> Decision {
         guard attempt < maxAttempts else { return .stop }
         let idempotent = Self.isIdempotent(method)
@@ -54,7 +55,7 @@ public struct RetryPolicy: Sendable {
             }
         }
         let ceiling = min(maxDelay, baseDelay * Double(1 << min(attempt - 1, 20)))
-        var delay = ceiling * min(max(random, 0), 1)
+        var delay = ceiling * min(max(random(), 0), 1)
         // Retry-After is honoured, but never past the caller's budget: then the answer goes back now.
         if let retryAfter { delay = max(delay, retryAfter) }
         guard delay < remainingSeconds else { return .stop }
