@@ -1,4 +1,4 @@
-// The least an HTTP/1.1 server on SwiftNIO does per request: parse it, answer a fixed body. `bench/framework-floor`
+// The least an HTTP/1.1 server on SwiftNIO does per request: parse it, answer a fixed body. `bench/floors`
 // measures it beside Hummingbird and nginx. Arguments: port, body file.
 import Foundation
 import NIOCore
