@@ -7,22 +7,12 @@
 #include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/resource.h>
-#include <time.h>
+
+#include "measure.h"
 
 static size_t drop(char *data, size_t size, size_t count, void *user) {
     (void)data; (void)user;
     return size * count;
-}
-
-static double seconds_now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec / 1e9;
-}
-
-static double cpu_seconds(struct timeval a, struct timeval b) {
-    return (b.tv_sec - a.tv_sec) + (b.tv_usec - a.tv_usec) / 1e6;
 }
 
 int main(int argc, char **argv) {

@@ -9,8 +9,8 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/resource.h>
-#include <time.h>
+
+#include "measure.h"
 
 static const char *schema =
     "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
@@ -22,16 +22,6 @@ static const char *schema =
     "CREATE INDEX audit_records_time ON audit_records(time_ms);"
     "CREATE INDEX audit_records_key ON audit_records(key_id);"
     "CREATE INDEX audit_records_location ON audit_records(location_id);";
-
-static double seconds_now(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec / 1e9;
-}
-
-static double cpu_seconds(struct timeval a, struct timeval b) {
-    return (b.tv_sec - a.tv_sec) + (b.tv_usec - a.tv_usec) / 1e6;
-}
 
 static int fail(sqlite3 *db) {
     fprintf(stderr, "sqlite-floor: %s\n", sqlite3_errmsg(db));
