@@ -55,3 +55,9 @@ bench_nginx_conf() { # work
         echo "}"
     } >"$work/nginx.conf"
 }
+
+# User and kernel CPU ticks (of CLK_TCK a second) of the given processes together: "user kernel".
+bench_ticks() { # pid...
+    local p
+    for p in "$@"; do awk '{print $14, $15}' "/proc/$p/stat"; done | awk '{u += $1; k += $2} END {print u + 0, k + 0}'
+}
