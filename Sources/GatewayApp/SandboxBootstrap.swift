@@ -8,7 +8,7 @@ public enum SandboxBootstrap {
 
     /// Runs the authorization code flow against the sandbox, as a browser and the callback would.
     public static func connect(_ gateway: Gateway) async throws -> Connection {
-        let link = try await gateway.connections.authorizeLink()
+        let link = try await gateway.connections.authorizeLink(locationId: locationId, by: .operator)
         let consent = try await gateway.upstream.send(
             UpstreamRequest(method: "GET", url: link.authorizeUrl + "&locationId=\(locationId)", timeout: .seconds(10)))
         guard (300..<400).contains(consent.status), let location = consent.header("Location"),
@@ -24,6 +24,6 @@ public enum SandboxBootstrap {
     public static func ensureAdminKey(_ gateway: Gateway) async throws -> KeyAdministration.CreatedKey? {
         let administration = KeyAdministration(repository: gateway.store, format: gateway.keyFormat, clock: gateway.clock)
         guard try await !administration.hasAdminKey() else { return nil }
-        return try await administration.create(name: "sandbox-admin", role: Role.admin.name)
+        return try await administration.create(name: "sandbox-admin", role: Role.admin.name, by: .operator)
     }
 }

@@ -22,7 +22,7 @@ struct ConnectionsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let all = try await ConnectionsCommand.administration(common).list().map(ConnectionSummary.init)
+                let all = try await ConnectionsCommand.administration(common).list(by: .operator).map(ConnectionSummary.init)
                 switch common.output {
                 case .json: try Output.json(["connections": all])
                 case .table:
@@ -41,6 +41,8 @@ struct ConnectionsCommand: AsyncParsableCommand {
         @Option(help: "Client id (default: GATEWAY_CLIENT_ID).") var clientId: String?
         @Option(help: "Redirect URL registered with the app (default: GATEWAY_REDIRECT_URL, then the listen address).")
         var redirectUrl: String?
+        @Option(help: "Bind the authorization to this location: a code that grants another is refused.")
+        var location: String?
 
         func run() async throws {
             try await reportingFailures {
@@ -51,7 +53,7 @@ struct ConnectionsCommand: AsyncParsableCommand {
                 let link = try await ConnectionAdministration(
                     connections: storage.store, states: storage.store, settings: configuration.oauthSettings(),
                     endpoint: UnreachableTokenEndpoint()
-                ).authorizeLink()
+                ).authorizeLink(locationId: location, by: .operator)
                 switch common.output {
                 case .json: try Output.json(link)
                 case .table:
@@ -88,7 +90,7 @@ struct ConnectionsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                try await ConnectionsCommand.administration(common).remove(locationId: locationId)
+                try await ConnectionsCommand.administration(common).remove(locationId: locationId, by: .operator)
                 switch common.output {
                 case .json: try Output.json(["locationId": locationId, "status": "removed"])
                 case .table: print("Connection \(locationId) removed.")

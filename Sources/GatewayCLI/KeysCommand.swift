@@ -23,7 +23,7 @@ struct KeysCommand: AsyncParsableCommand {
                 let storage = try common.openStorage()
                 let created = try await KeyAdministration(repository: storage.store, format: storage.keyFormat).create(
                     name: name, role: role, locations: locations.map { $0.split(separator: ",").map(String.init) },
-                    rate: rate, burst: burst, expiresIn: expiresIn)
+                    rate: rate, burst: burst, expiresIn: expiresIn, by: .operator)
                 switch common.output {
                 case .json: try Output.json(created)
                 case .table:
@@ -88,7 +88,7 @@ struct KeysCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingFailures {
                 let storage = try common.openStorage()
-                try await KeyAdministration(repository: storage.store, format: storage.keyFormat).revoke(id: id)
+                try await KeyAdministration(repository: storage.store, format: storage.keyFormat).revoke(id: id, by: .operator)
                 switch common.output {
                 case .json: try Output.json(["id": id, "status": "revoked"])
                 case .table: print("Key \(id) revoked.")
@@ -108,7 +108,7 @@ struct KeysCommand: AsyncParsableCommand {
             try await reportingFailures {
                 let storage = try common.openStorage()
                 let rotated = try await KeyAdministration(repository: storage.store, format: storage.keyFormat).rotate(
-                    id: id, grace: grace)
+                    id: id, grace: grace, by: .operator)
                 switch common.output {
                 case .json: try Output.json(rotated)
                 case .table:

@@ -42,7 +42,7 @@ struct RolesCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingFailures {
                 let role = try await RolesCommand.administration(common).create(
-                    name: name, scopes: scopes.split(separator: ",").map(String.init))
+                    name: name, scopes: scopes.split(separator: ",").map(String.init), by: .operator)
                 switch common.output {
                 case .json: try Output.json(RoleSummary(role))
                 case .table: RolesCommand.table([RoleSummary(role)])
@@ -58,7 +58,7 @@ struct RolesCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                try await RolesCommand.administration(common).delete(name: name)
+                try await RolesCommand.administration(common).delete(name: name, by: .operator)
                 switch common.output {
                 case .json: try Output.json(["name": name, "status": "deleted"])
                 case .table: print("Role \(name) deleted.")

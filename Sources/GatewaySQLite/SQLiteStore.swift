@@ -126,6 +126,14 @@ public final class SQLiteStore: Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("v4: authorization states hashed and bound to a location") { db in
+            // States were kept in clear until now; the few still pending (15 minutes at most) cannot be matched by
+            // hash, so they go: an admin starts again.
+            try db.execute(sql: """
+                DELETE FROM authorization_states;
+                ALTER TABLE authorization_states ADD COLUMN location_id TEXT;
+                """)
+        }
         return migrator
     }
 }

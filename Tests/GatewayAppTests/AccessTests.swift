@@ -13,7 +13,7 @@ import Testing
     @Test func everyRoleAgainstAReadAndAWriteRoute() async throws {
         try await withGateway { gw in
             _ = try await RoleAdministration(repository: gw.gateway.store).create(
-                name: "viewer", scopes: ["contacts.readonly", "audit.read"])
+                name: "viewer", scopes: ["contacts.readonly", "audit.read"], by: .operator)
             // role, read status, write status; a 403 names the missing scope.
             let expected: [(String, Int, Int)] = [
                 ("reader", 200, 403), ("editor", 200, 201), ("auditor", 403, 403), ("admin", 200, 201), ("viewer", 200, 403),

@@ -41,7 +41,9 @@ import Testing
         try await withGateway(.init(connect: false)) { gw in
             let past = Date().addingTimeInterval(-3600)
             try await gw.gateway.store.insertAuthorizationState(
-                AuthorizationState(state: "expiredstate", createdAt: past, expiresAt: past.addingTimeInterval(900)))
+                AuthorizationState(
+                    stateHash: AuthorizationState.hash("expiredstate"), createdAt: past,
+                    expiresAt: past.addingTimeInterval(900)))
             let before = gw.sandbox.stats().tokenRequests
             for query in [
                 "code=abc&state=unknownstate", "code=abc&state=expiredstate", "code=abc", "state=expiredstate",
@@ -57,7 +59,7 @@ import Testing
 
     @Test func refusedCodeStoresNothing() async throws {
         try await withGateway(.init(connect: false)) { gw in
-            let link = try await gw.gateway.connections.authorizeLink()
+            let link = try await gw.gateway.connections.authorizeLink(by: .operator)
             let response = try await gw.call("GET", "/oauth/callback?code=forged&state=\(link.state)", key: nil)
             try response.expectProblem(400, containing: "refused the authorization code")
             #expect(try await gw.gateway.store.connections().isEmpty)

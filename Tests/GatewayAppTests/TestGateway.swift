@@ -44,6 +44,8 @@ final class TestGateway: Sendable {
         /// Where the gateway logs (default: nowhere, unless TEST_LOG is set).
         var logger: Logger? = nil
         var auditDurability = "commit"
+        /// The sandbox's known locations (the first is its authorize page's default).
+        var sandboxLocations = ["loc-sandbox"]
     }
 
     static func start(_ options: Options = Options()) async throws -> TestGateway {
@@ -65,6 +67,7 @@ final class TestGateway: Sendable {
             var configuration = SandboxConfiguration()
             configuration.tokenLifetime = options.tokenLifetime
             configuration.rateLimit = options.rateLimit
+            configuration.locations = options.sandboxLocations
             sandbox = HighLevelSandbox(configuration: configuration)
             let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
             let app = sandbox.makeApplication(host: "127.0.0.1", port: 0) { continuation.yield($0) }
@@ -91,9 +94,9 @@ final class TestGateway: Sendable {
             upstream: CurlUpstreamClient(client: client), lifecycle: options.lifecycle, logger: logger)
         if options.connect, options.sharing == nil { _ = try await SandboxBootstrap.connect(gateway) }
         let keys = KeyAdministration(repository: gateway.store, format: gateway.keyFormat)
-        let admin = try await keys.create(name: "test-admin", role: "admin").key
-        let editor = try await keys.create(name: "test-editor", role: "editor").key
-        let reader = try await keys.create(name: "test-reader", role: "reader").key
+        let admin = try await keys.create(name: "test-admin", role: "admin", by: .operator).key
+        let editor = try await keys.create(name: "test-editor", role: "editor", by: .operator).key
+        let reader = try await keys.create(name: "test-reader", role: "reader", by: .operator).key
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = gateway.makeApplication(host: "127.0.0.1", port: 0) { continuation.yield($0) }
         let port = try await Self.run(app, ports, logger, &groups, &tasks)
@@ -158,7 +161,7 @@ final class TestGateway: Sendable {
         expiresIn: String? = nil
     ) async throws -> KeyAdministration.CreatedKey {
         let created = try await KeyAdministration(repository: gateway.store, format: gateway.keyFormat).create(
-            name: name, role: role, locations: locations, rate: rate, burst: burst, expiresIn: expiresIn)
+            name: name, role: role, locations: locations, rate: rate, burst: burst, expiresIn: expiresIn, by: .operator)
         gateway.keys.invalidate()
         return created
     }

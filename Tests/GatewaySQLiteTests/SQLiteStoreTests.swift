@@ -99,16 +99,16 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try open()
         let now = Date()
-        try await store.insertAuthorizationState(.init(state: "s1", createdAt: now, expiresAt: now.addingTimeInterval(60)))
-        try await store.insertAuthorizationState(.init(state: "s2", createdAt: now, expiresAt: now.addingTimeInterval(60)))
+        try await store.insertAuthorizationState(.init(stateHash: "s1", createdAt: now, expiresAt: now.addingTimeInterval(60)))
+        try await store.insertAuthorizationState(.init(stateHash: "s2", createdAt: now, expiresAt: now.addingTimeInterval(60)))
         // Twenty racing callbacks with the same state: exactly one wins.
         let winners = try await withThrowingTaskGroup(of: Bool.self) { group in
-            for _ in 0..<20 { group.addTask { try await store.consumeAuthorizationState("s1", now: now) != nil } }
+            for _ in 0..<20 { group.addTask { try await store.consumeAuthorizationState(hash: "s1", now: now) != nil } }
             return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
         }
         #expect(winners == 1)
-        #expect(try await store.consumeAuthorizationState("unknown", now: now) == nil)
-        #expect(try await store.consumeAuthorizationState("s2", now: now.addingTimeInterval(61)) == nil)
+        #expect(try await store.consumeAuthorizationState(hash: "unknown", now: now) == nil)
+        #expect(try await store.consumeAuthorizationState(hash: "s2", now: now.addingTimeInterval(61)) == nil)
     }
 
     @Test func reopeningKeepsDataAndSchema() async throws {

@@ -6,23 +6,33 @@ struct ConnectionsController {
     let gateway: Gateway
     let access: AdminAccess
 
+    private struct AuthorizeBody: Decodable {
+        var locationId: String?
+    }
+
     func addRoutes(to router: Router<GatewayContext>) {
         router.get("/admin/v1/connections") { request, context in
-            _ = try await access.require(.connectionsManage, request, context, route: "GET /admin/v1/connections")
-            let all = try await gateway.connections.list()
+            let principal = try await access.require(
+                .connectionsManage, request, context, route: "GET /admin/v1/connections")
+            let all = try await gateway.connections.list(by: .key(principal))
             return try JSONResponse.make(["connections": all.map(ConnectionSummary.init)])
         }
         router.post("/admin/v1/connections/authorize") { request, context in
-            _ = try await access.require(
+            let principal = try await access.require(
                 .connectionsManage, request, context, route: "POST /admin/v1/connections/authorize")
-            return try JSONResponse.make(try await gateway.connections.authorizeLink(), status: .created)
+            let body = try await AdminBody.decode(
+                AuthorizeBody.self, from: request, limit: gateway.configuration.maxBodyBytes, emptyAs: AuthorizeBody())
+            context.note.update { $0.locationId = body.locationId }
+            return try JSONResponse.make(
+                try await gateway.connections.authorizeLink(locationId: body.locationId, by: .key(principal)),
+                status: .created)
         }
         router.delete("/admin/v1/connections/{locationId}") { request, context in
-            _ = try await access.require(
+            let principal = try await access.require(
                 .connectionsManage, request, context, route: "DELETE /admin/v1/connections/{locationId}")
             let locationId = try context.parameters.require("locationId")
             context.note.update { $0.locationId = locationId }
-            try await gateway.connections.remove(locationId: locationId)
+            try await gateway.connections.remove(locationId: locationId, by: .key(principal))
             await gateway.tokens.forget(locationId)
             return Response(status: .noContent)
         }

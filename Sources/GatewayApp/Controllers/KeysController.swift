@@ -31,11 +31,11 @@ struct KeysController {
             return try JSONResponse.make(["keys": try await administration.list().map(KeySummary.init)])
         }
         router.post("/admin/v1/keys") { request, context in
-            _ = try await access.require(.keysManage, request, context, route: "POST /admin/v1/keys")
+            let principal = try await access.require(.keysManage, request, context, route: "POST /admin/v1/keys")
             let body = try await AdminBody.decode(CreateBody.self, from: request, limit: limit)
             let created = try await administration.create(
                 name: body.name, role: body.role, locations: body.locations, rate: body.rate, burst: body.burst,
-                expiresIn: body.expiresIn)
+                expiresIn: body.expiresIn, by: .key(principal))
             gateway.keys.invalidate()
             return try JSONResponse.make(created, status: .created)
         }
@@ -45,15 +45,17 @@ struct KeysController {
             return try JSONResponse.make(KeySummary(try await administration.show(id: id)))
         }
         router.delete("/admin/v1/keys/{id}") { request, context in
-            _ = try await access.require(.keysManage, request, context, route: "DELETE /admin/v1/keys/{id}")
-            try await administration.revoke(id: try context.parameters.require("id"))
+            let principal = try await access.require(.keysManage, request, context, route: "DELETE /admin/v1/keys/{id}")
+            try await administration.revoke(id: try context.parameters.require("id"), by: .key(principal))
             gateway.keys.invalidate()
             return Response(status: .noContent)
         }
         router.post("/admin/v1/keys/{id}/rotate") { request, context in
-            _ = try await access.require(.keysManage, request, context, route: "POST /admin/v1/keys/{id}/rotate")
+            let principal = try await access.require(
+                .keysManage, request, context, route: "POST /admin/v1/keys/{id}/rotate")
             let body = try await AdminBody.decode(RotateBody.self, from: request, limit: limit, emptyAs: RotateBody())
-            let rotated = try await administration.rotate(id: try context.parameters.require("id"), grace: body.grace)
+            let rotated = try await administration.rotate(
+                id: try context.parameters.require("id"), grace: body.grace, by: .key(principal))
             gateway.keys.invalidate()
             return try JSONResponse.make(rotated)
         }

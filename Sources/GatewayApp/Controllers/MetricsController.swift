@@ -13,7 +13,7 @@ struct MetricsController {
         router.get("/metrics") { _, context in
             context.note.update { $0.route = "GET /metrics" }
             if let trail = gateway.audit as? AuditTrail { GatewayMetrics.auditQueueDepth(trail.queueDepth) }
-            if let connections = try? await gateway.connections.list() {
+            if let connections = try? await gateway.connections.list(by: .operator) {
                 for connection in connections {
                     if let remaining = gateway.upstreamCaller.remaining(locationId: connection.locationId) {
                         GatewayMetrics.upstreamBudget(locationId: connection.locationId, remaining: remaining)

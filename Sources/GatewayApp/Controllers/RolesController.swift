@@ -23,15 +23,16 @@ struct RolesController {
             return try JSONResponse.make(["roles": try await administration.list().map(RoleSummary.init)])
         }
         router.post("/admin/v1/roles") { request, context in
-            _ = try await access.require(.rolesManage, request, context, route: "POST /admin/v1/roles")
+            let principal = try await access.require(.rolesManage, request, context, route: "POST /admin/v1/roles")
             let body = try await AdminBody.decode(CreateBody.self, from: request, limit: limit)
-            let role = try await administration.create(name: body.name, scopes: body.scopes)
+            let role = try await administration.create(name: body.name, scopes: body.scopes, by: .key(principal))
             gateway.keys.invalidate()
             return try JSONResponse.make(RoleSummary(role), status: .created)
         }
         router.delete("/admin/v1/roles/{name}") { request, context in
-            _ = try await access.require(.rolesManage, request, context, route: "DELETE /admin/v1/roles/{name}")
-            try await administration.delete(name: try context.parameters.require("name"))
+            let principal = try await access.require(
+                .rolesManage, request, context, route: "DELETE /admin/v1/roles/{name}")
+            try await administration.delete(name: try context.parameters.require("name"), by: .key(principal))
             gateway.keys.invalidate()
             return Response(status: .noContent)
         }

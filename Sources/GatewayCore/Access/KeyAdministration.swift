@@ -46,14 +46,14 @@ public struct KeyAdministration: Sendable {
 
     public func create(
         name: String, role: String, locations: [String]? = nil, rate: String? = nil, burst: Int? = nil,
-        expiresIn: String? = nil
+        expiresIn: String? = nil, by actor: AdministrativeActor
     ) async throws -> CreatedKey {
         let trimmed = name.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty, trimmed.count <= 100, !trimmed.contains(where: \.isNewline) else {
             throw GatewayError.badRequest("A key needs a name of 1 to 100 characters on one line.")
         }
         let roles = Role.builtIns + (try await repository.customRoles())
-        guard roles.contains(where: { $0.name == role }) else {
+        guard let granted = roles.first(where: { $0.name == role }) else {
             throw GatewayError.badRequest(
                 "Unknown role '\(role)'. Roles: \(roles.map(\.name).joined(separator: ", ")).")
         }
@@ -62,6 +62,8 @@ public struct KeyAdministration: Sendable {
                 throw GatewayError.badRequest("Locations must be a comma-separated list of ids (\(PathIdentifier.rule)).")
             }
         }
+        try actor.requireAuthority(
+            over: granted.scopes, locations: locations, to: "create a key with role '\(granted.name)'")
         if let rate, Rate(rate) == nil {
             throw GatewayError.badRequest("Rate '\(rate)' must look like 10/s, 600/min or 100/10s.")
         }
@@ -90,14 +92,15 @@ public struct KeyAdministration: Sendable {
         return key
     }
 
-    public func revoke(id: String) async throws {
+    public func revoke(id: String, by actor: AdministrativeActor) async throws {
+        try await requireAuthority(of: actor, over: try await show(id: id), to: "revoke key '\(id)'")
         guard try await repository.revokeKey(id: id, at: clock.now()) else {
             throw GatewayError.notFound("No key with id '\(id)'.")
         }
     }
 
     /// A new secret for a key; the old one keeps working for `grace` (e.g. `1h`), or stops at once without it.
-    public func rotate(id: String, grace: String? = nil) async throws -> CreatedKey {
+    public func rotate(id: String, grace: String? = nil, by actor: AdministrativeActor) async throws -> CreatedKey {
         var previousValidUntil: Date?
         if let grace {
             guard let seconds = DurationText.seconds(grace) else {
@@ -106,6 +109,8 @@ public struct KeyAdministration: Sendable {
             if seconds > 0 { previousValidUntil = clock.now().addingTimeInterval(seconds) }
         }
         let existing = try await show(id: id)
+        // Rotating hands the caller the key's new secret: taking over another key is only for one's own kind.
+        try await requireAuthority(of: actor, over: existing, to: "rotate key '\(id)'")
         guard existing.revokedAt == nil else {
             throw GatewayError.conflict("Key '\(id)' is revoked; create a new key instead.")
         }
@@ -116,6 +121,15 @@ public struct KeyAdministration: Sendable {
             id: id, key: format.key(id: id, secret: generated.secret), name: existing.name, role: existing.role,
             locations: existing.locations, rate: existing.rate, burst: existing.burst, expiresAt: existing.expiresAt,
             previousKeyValidUntil: previousValidUntil)
+    }
+
+    /// Acting on an existing key needs authority over its role's scopes and its locations. A key whose role no longer
+    /// exists is treated as holding every scope: only a key that holds them all may act on it.
+    private func requireAuthority(of actor: AdministrativeActor, over key: APIKey, to what: String) async throws {
+        guard actor != .operator else { return }
+        let roles = Role.builtIns + (try await repository.customRoles())
+        let scopes = roles.first(where: { $0.name == key.role })?.scopes ?? Set(Scope.all)
+        try actor.requireAuthority(over: scopes, locations: key.locations, to: what)
     }
 
     /// Whether any unrevoked key has the admin role (so `serve --sandbox` knows whether to make one).

@@ -15,7 +15,7 @@ public struct RoleAdministration: Sendable {
         Role.builtIns + (try await repository.customRoles())
     }
 
-    public func create(name: String, scopes: [String]) async throws -> Role {
+    public func create(name: String, scopes: [String], by actor: AdministrativeActor) async throws -> Role {
         guard PathIdentifier.isValid(name) else {
             throw GatewayError.badRequest("A role name must be \(PathIdentifier.rule).")
         }
@@ -30,15 +30,20 @@ public struct RoleAdministration: Sendable {
             throw GatewayError.badRequest("Unknown scope '\(name)'. Scopes: \(Self.knownScopes).")
         }
         let role = Role(name: name, scopes: Set(names.map(Scope.init(rawValue:))))
+        // Locations do not apply to a role; only its scopes do.
+        try actor.requireAuthority(over: role.scopes, locations: actor.locations, to: "create role '\(name)'")
         guard try await repository.insertRole(role, at: clock.now()) else {
             throw GatewayError.conflict("A role named '\(name)' exists already.")
         }
         return role
     }
 
-    public func delete(name: String) async throws {
+    public func delete(name: String, by actor: AdministrativeActor) async throws {
         if Role.builtIns.contains(where: { $0.name == name }) {
             throw GatewayError.badRequest("'\(name)' is a built-in role and cannot be deleted.")
+        }
+        if let existing = try await repository.customRoles().first(where: { $0.name == name }) {
+            try actor.requireAuthority(over: existing.scopes, locations: actor.locations, to: "delete role '\(name)'")
         }
         switch try await repository.deleteRole(name: name) {
         case .deleted: return

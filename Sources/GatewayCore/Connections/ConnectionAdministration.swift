@@ -27,20 +27,29 @@ public struct ConnectionAdministration: Sendable {
         self.clock = clock
     }
 
-    /// Issues a one-time `state` and the HighLevel address that carries it.
-    public func authorizeLink() async throws -> AuthorizeLink {
+    /// Issues a one-time `state` and the HighLevel address that carries it. With `locationId`, the state is bound to
+    /// that location: a code that grants another one is refused. A key limited to some locations must name one of
+    /// them, or it could connect (and replace) any location.
+    public func authorizeLink(locationId: String? = nil, by actor: AdministrativeActor) async throws -> AuthorizeLink {
         // Only the id goes into the address; the secret is the callback's business (the token endpoint needs it).
         guard let clientId = settings.clientId, !clientId.isEmpty else {
             throw GatewayError.badRequest(
                 "No OAuth client is configured: set GATEWAY_CLIENT_ID (and GATEWAY_CLIENT_SECRET for the server) "
                     + "or use `connections add-token` with a private integration token.")
         }
+        if let locationId, !PathIdentifier.isValid(locationId) {
+            throw GatewayError.badRequest("The location id must be \(PathIdentifier.rule).")
+        }
+        try actor.requireAuthority(
+            over: [], locations: locationId.map { [$0] }, to: "start an authorization")
         let now = clock.now()
-        let state = AuthorizationState(
-            state: RandomToken.alphanumeric(32), createdAt: now, expiresAt: now.addingTimeInterval(stateLifetime))
-        try await states.insertAuthorizationState(state)
+        let state = RandomToken.alphanumeric(32)
+        let stored = AuthorizationState(
+            stateHash: AuthorizationState.hash(state), locationId: locationId, createdAt: now,
+            expiresAt: now.addingTimeInterval(stateLifetime))
+        try await states.insertAuthorizationState(stored)
         return AuthorizeLink(
-            authorizeUrl: settings.authorizeAddress(state: state.state), state: state.state, expiresAt: state.expiresAt)
+            authorizeUrl: settings.authorizeAddress(state: state), state: state, expiresAt: stored.expiresAt)
     }
 
     /// Finishes an authorization: the state must be known, unused and unexpired, or nothing is stored.
@@ -51,7 +60,8 @@ public struct ConnectionAdministration: Sendable {
         guard let code, !code.isEmpty, code.count <= 4096 else {
             throw GatewayError.badRequest("The callback has no 'code'. Start again with `connections authorize-url`.")
         }
-        guard try await states.consumeAuthorizationState(state, now: clock.now()) != nil else {
+        guard let started = try await states.consumeAuthorizationState(hash: AuthorizationState.hash(state), now: clock.now())
+        else {
             throw GatewayError.badRequest(
                 "The 'state' is unknown, expired or already used. Start again with `connections authorize-url`.")
         }
@@ -70,6 +80,11 @@ public struct ConnectionAdministration: Sendable {
             throw GatewayError.upstreamUnreachable(
                 "HighLevel granted a token without a location (userType \(grant.userType ?? "unknown")); "
                     + "the gateway connects sub-accounts (locations) only.")
+        }
+        if let expected = started.locationId, expected != locationId {
+            throw GatewayError.badRequest(
+                "This authorization was started for location '\(expected)', but HighLevel granted '\(locationId)'; "
+                    + "nothing was stored. Start again and choose '\(expected)', or start without --location.")
         }
         guard let refreshToken = grant.refreshToken else {
             throw GatewayError.upstreamUnreachable("HighLevel granted no refresh token; the connection would not last.")
@@ -98,13 +113,17 @@ public struct ConnectionAdministration: Sendable {
             Connection(locationId: locationId, kind: .privateToken, accessToken: trimmed, createdAt: now, updatedAt: now))
     }
 
-    public func remove(locationId: String) async throws {
+    public func remove(locationId: String, by actor: AdministrativeActor) async throws {
+        try actor.requireLocation(locationId, to: "remove the connection")
         guard try await connections.removeConnection(locationId: locationId) else {
             throw GatewayError.notFound("No connection for location '\(locationId)'.")
         }
     }
 
-    public func list() async throws -> [Connection] {
-        try await connections.connections()
+    /// Every connection, or for a key limited to some locations, those of its locations.
+    public func list(by actor: AdministrativeActor) async throws -> [Connection] {
+        let all = try await connections.connections()
+        guard let own = actor.locations else { return all }
+        return all.filter { own.contains($0.locationId) }
     }
 }

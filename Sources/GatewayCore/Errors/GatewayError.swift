@@ -43,6 +43,11 @@ public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible 
               detail: "This key may not act on location '\(locationId)'.")
     }
 
+    /// An administrative change past what the acting key holds itself (see `AdministrativeActor`).
+    public static func beyondAuthority(_ detail: String) -> Self {
+        .init(status: 403, slug: "beyond-authority", title: "Forbidden", detail: detail)
+    }
+
     public static func notFound(_ detail: String) -> Self {
         .init(status: 404, slug: "not-found", title: "Not Found", detail: detail)
     }
