@@ -13,9 +13,11 @@ public final class SQLiteStore: Sendable {
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     public init(path: String, cipher: TokenCipher) throws {
         let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
+        try Self.restrictFileModes(path)
         var configuration = Configuration()
         // The CLI and the server write the same file; wait for each other's short transactions instead of failing.
         configuration.busyMode = .timeout(5)
@@ -27,6 +29,22 @@ public final class SQLiteStore: Sendable {
         self.cipher = cipher
         self.path = path
         try Self.migrator.migrate(pool)
+    }
+
+    /// The database holds sealed tokens, key hashes and the audit trail: only its owner reads it, like the key file.
+    /// A new file is created 0600 before SQLite opens it, and SQLite gives its `-wal` and `-shm` files the mode of
+    /// the database file; an existing file (and its companions) that others can read is narrowed to 0600.
+    static func restrictFileModes(_ path: String) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else {
+            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
+        }
+        close(descriptor)
+        for file in [path, path + "-wal", path + "-shm"] {
+            var status = stat()
+            guard stat(file, &status) == 0, status.st_mode & 0o077 != 0 else { continue }
+            chmod(file, status.st_mode & 0o700)
+        }
     }
 
     /// Answers when the database does: for `/readyz`.

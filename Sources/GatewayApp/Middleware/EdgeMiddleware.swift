@@ -37,10 +37,11 @@ struct EdgeMiddleware: RouterMiddleware {
 
         let fields = context.note.snapshot
         let elapsed = ContinuousClock.now - started
+        let path = KeyShapedText.redacting(path: request.uri.path)
         let upstreamAnswered = ownError == nil && fields.upstreamStatus != nil
         let event = AuditEvent(
             time: clock.now(), requestId: requestId, method: request.method.rawValue,
-            route: fields.route ?? "\(request.method.rawValue) \(request.uri.path)", path: request.uri.path,
+            route: fields.route ?? "\(request.method.rawValue) \(path)", path: path,
             status: response.status.code,
             // HighLevel's own 5xx passed through is an upstream error; any other answer of HighLevel's is the gateway
             // doing its job.

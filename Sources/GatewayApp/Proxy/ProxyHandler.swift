@@ -41,6 +41,12 @@ struct ProxyHandler: Sendable {
             operation = matched
             parameters = values
         }
+        // A key pasted as an id would reach HighLevel and the audit record (whose path the edge redacts).
+        if let name = parameters.first(where: { KeyShapedText.isKeyShaped($0.value) })?.key {
+            throw GatewayError.badRequest(
+                "The path parameter '\(name)' has the shape of a local API key (\(KeyFormat.prefix)…). A key goes in "
+                    + "'Authorization: Bearer <key>' or 'X-API-Key', never in the path; this request was not forwarded.")
+        }
         note.update {
             $0.contactId = parameters["contactId"]
             $0.resourceId = operation.resourceParameter.flatMap { parameters[$0] }

@@ -88,6 +88,11 @@ public struct KeyAdministration: Sendable {
     public func list() async throws -> [APIKey] { try await repository.keys() }
 
     public func show(id: String) async throws -> APIKey {
+        if KeyShapedText.isKeyShaped(id) {
+            throw GatewayError.badRequest(
+                "That is a whole key, not a key's id: the id is the \(KeyFormat.idLength) characters after "
+                    + "'\(KeyFormat.prefix)'. Never paste the key itself into a command or a path.")
+        }
         guard let key = try await repository.key(id: id) else { throw GatewayError.notFound("No key with id '\(id)'.") }
         return key
     }

@@ -29,6 +29,11 @@ public struct QueryString: Sendable, Equatable {
         pairs.first { $0.name == name }?.value
     }
 
+    /// Every decoded value of a parameter, in order.
+    public func values(of name: String) -> [String] {
+        pairs.filter { $0.name == name }.map(\.value)
+    }
+
     // pchar / "/" / "?" of RFC 3986 §3.4, without "&" and "=" (they separate pairs) and with "%" checked by decoding.
     private static func isQueryByte(_ byte: UInt8) -> Bool {
         if PercentEncoding.isUnreserved(byte) { return true }
