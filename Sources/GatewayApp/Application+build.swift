@@ -1,12 +1,13 @@
 import GatewayCore
 import Hummingbird
 import Logging
+import ServiceLifecycle
 
 extension Gateway {
     /// The gateway's HTTP surface: edge (request id, problem+json, audit), proxy, then its own routes.
     public func makeRouter() -> Router<GatewayContext> {
         let router = Router(context: GatewayContext.self)
-        router.add(middleware: EdgeMiddleware(audit: audit, clock: clock))
+        router.add(middleware: EdgeMiddleware(audit: audit, clock: clock, failedAuthentications: failedAuthentications))
         router.add(middleware: RateLimitHeadersMiddleware())
         router.add(middleware: ProxyMiddleware(proxy: ProxyHandler(gateway: self)))
         let access = AdminAccess(keys: keys, limits: keyLimits)
@@ -23,13 +24,19 @@ extension Gateway {
     public func makeApplication(
         host: String, port: Int, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        Application(
+        var services: [any Service] = [
+            KeyUsageFlusher(usage: keyUsage, interval: configuration.lastUsedFlushInterval, logger: logger),
+            WALCheckpointService(store: store, interval: configuration.walCheckpointInterval, logger: logger),
+        ]
+        if let failedAuthentications {
+            services.append(FailedAuthenticationAuditor(
+                failures: failedAuthentications, audit: audit,
+                interval: configuration.failedAuthenticationAuditInterval, logger: logger))
+        }
+        return Application(
             router: makeRouter(),
             configuration: .init(address: .hostname(host, port: port), serverName: "contacts-gateway"),
-            services: [
-                KeyUsageFlusher(usage: keyUsage, interval: configuration.lastUsedFlushInterval, logger: logger),
-                WALCheckpointService(store: store, interval: configuration.walCheckpointInterval, logger: logger),
-            ],
+            services: services,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
             logger: logger)
     }

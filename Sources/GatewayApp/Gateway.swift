@@ -18,6 +18,8 @@ public struct Gateway: Sendable {
     public let routes: RouteTable
     public let connections: ConnectionAdministration
     public let audit: any AuditSink
+    /// Failed authentications per client address; `nil` when the limit is off.
+    public let failedAuthentications: FailedAuthenticationGuard?
     public let clock: any WallClock
     public let logger: Logger
 
@@ -54,6 +56,7 @@ public struct Gateway: Sendable {
         self.audit = audit ?? AuditTrail(
             ledger: storage.store, durability: AuditTrail.Durability(rawValue: configuration.auditDurability) ?? .commit,
             logger: logger)
+        self.failedAuthentications = configuration.authFailureLimit.map { FailedAuthenticationGuard(rate: $0, clock: clock) }
         self.clock = clock
         self.logger = logger
     }

@@ -28,7 +28,7 @@ struct AuditBenchCommand: AsyncParsableCommand {
                     let share = total / writers + (writer < total % writers ? 1 : 0)
                     group.addTask {
                         for index in 0..<share {
-                            try await trail.record(AuditEvent(
+                            try await trail.record(AuditRecord(
                                 time: Date(), requestId: "bench-\(writer)-\(index)", method: "GET",
                                 route: "GET /contacts/{contactId}", path: "/contacts/c-\(index)", status: 200, outcome: .ok,
                                 keyId: "key-\(writer % 8)", keyName: "bench", role: "reader", locationId: "loc-bench",

@@ -12,15 +12,10 @@ struct AuditExportWriter {
         return encoder
     }()
 
-    static let columns = [
-        "seq", "time", "requestId", "keyId", "keyName", "role", "method", "route", "path", "locationId", "contactId",
-        "resourceId", "status", "outcome", "upstreamStatus", "upstreamAttempts", "durationMs", "client", "prevHash", "hash",
-    ]
-
     init(format: Format) { self.format = format }
 
     func begin() {
-        if format == .csv { FileHandle.standardOutput.write(Data((Self.columns.joined(separator: ",") + "\r\n").utf8)) }
+        if format == .csv { FileHandle.standardOutput.write(Data((AuditRecord.csvHeader.joined(separator: ",") + "\r\n").utf8)) }
     }
 
     func write(_ records: [AuditRecord]) throws {
@@ -32,13 +27,7 @@ struct AuditExportWriter {
                 out.append(try encoder.encode(record))
                 out.append(UInt8(ascii: "\n"))
             case .csv:
-                let r = record
-                let cells: [String?] = [
-                    String(r.seq), r.time, r.requestId, r.keyId, r.keyName, r.role, r.method, r.route, r.path,
-                    r.locationId, r.contactId, r.resourceId, String(r.status), r.outcome, r.upstreamStatus.map(String.init),
-                    String(r.upstreamAttempts), String(r.durationMs), r.client, r.prevHash, r.hash,
-                ]
-                out.append(Data((cells.map { Self.csvCell($0 ?? "") }.joined(separator: ",") + "\r\n").utf8))
+                out.append(Data((record.csvCells.map(Self.csvCell).joined(separator: ",") + "\r\n").utf8))
             }
         }
         FileHandle.standardOutput.write(out)

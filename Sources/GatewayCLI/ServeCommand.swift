@@ -25,6 +25,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("upstream-timeout"), help: "Most time a request may spend upstream (GATEWAY_UPSTREAM_TIMEOUT).") var upstreamTimeout: String?
     @Option(name: .customLong("key-rate"), help: "Rate of keys that set none, e.g. 20/s (GATEWAY_KEY_RATE).") var keyRate: String?
     @Option(name: .customLong("key-burst"), help: "Burst of keys that set none (GATEWAY_KEY_BURST; default 40).") var keyBurst: String?
+    @Option(name: .customLong("auth-failure-limit"), help: "Failed authentications per client address, e.g. 30/min, or off (GATEWAY_AUTH_FAILURE_LIMIT).") var authFailureLimit: String?
     @Option(name: .customLong("audit-durability"), help: "commit or async (GATEWAY_AUDIT_DURABILITY).") var auditDurability: String?
     @Flag(help: "Run the HighLevel sandbox in-process as the upstream, with loc-sandbox connected.") var sandbox = false
     @Option(name: .customLong("sandbox-token-lifetime"), help: "With --sandbox: access-token lifetime, e.g. 1h.") var sandboxTokenLifetime: String?
@@ -47,6 +48,7 @@ struct ServeCommand: AsyncParsableCommand {
             if let keyRate { try configuration.setKeyRate(keyRate) }
             if let keyBurst { try configuration.setKeyBurst(keyBurst) }
             if let auditDurability { try configuration.setAuditDurability(auditDurability) }
+            if let authFailureLimit { try configuration.setAuthFailureLimit(authFailureLimit) }
             configuration.sandbox = sandbox
             if let sandboxTokenLifetime {
                 guard let lifetime = DurationText.duration(sandboxTokenLifetime), lifetime >= .seconds(1) else {

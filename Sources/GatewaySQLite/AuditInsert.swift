@@ -11,7 +11,7 @@ import GatewayCore
 struct AuditInsert {
     private let statement: Statement
 
-    /// `statement` inserts the columns of ``SQLiteStore/auditColumns`` in their order.
+    /// `statement` inserts the columns of ``SQLiteStore/auditColumns`` (``AuditRecord/fields``) in their order.
     init(_ statement: Statement) {
         self.statement = statement
     }
@@ -25,26 +25,12 @@ struct AuditInsert {
             sqlite3_clear_bindings(s)
         }
         var bind = Binder(statement: s)
-        bind.integer(r.seq)
-        bind.integer(r.timeMs)
-        bind.text(r.requestId)
-        bind.text(r.keyId)
-        bind.text(r.keyName)
-        bind.text(r.role)
-        bind.text(r.method)
-        bind.text(r.route)
-        bind.text(r.path)
-        bind.text(r.locationId)
-        bind.text(r.contactId)
-        bind.text(r.resourceId)
-        bind.integer(Int64(r.status))
-        bind.text(r.outcome)
-        bind.integer(r.upstreamStatus.map(Int64.init))
-        bind.integer(Int64(r.upstreamAttempts))
-        bind.integer(r.durationMicros)
-        bind.text(r.client)
-        bind.text(r.prevHash)
-        bind.text(r.hash)
+        for field in AuditRecord.fields {
+            switch field.value(of: r) {
+            case .text(let text): bind.text(text)
+            case .integer(let number): bind.integer(number)
+            }
+        }
         let code = bind.code == SQLITE_OK ? sqlite3_step(s) : bind.code
         guard code == SQLITE_DONE else {
             throw DatabaseError(

@@ -4,20 +4,17 @@ import GatewayCore
 
 /// The audit trail's table: appended in batches by the server's writer, read by reviews, pruned by admins.
 extension SQLiteStore: AuditLedger {
-    public func appendAudit(_ events: [AuditEvent]) throws {
+    public func appendAudit(_ events: [AuditRecord]) throws {
         guard !events.isEmpty else { return }
         try pool.writeWithoutTransaction { db in
             // IMMEDIATE: take the write lock before reading the tail, so that another process appending to the same
             // file (a second gateway, a prune) cannot slip a record in between and fork the chain.
             try db.inTransaction(.immediate) {
                 var (seq, prevHash) = try Self.auditTail(db)
-                let insert = AuditInsert(try db.cachedStatement(sql: """
-                    INSERT INTO audit_records (\(Self.auditColumns))
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """))
+                let insert = AuditInsert(try db.cachedStatement(sql: Self.auditInsertSQL))
                 for event in events {
                     seq += 1
-                    let record = AuditRecord(chaining: event, seq: seq, prevHash: prevHash)
+                    let record = event.chained(seq: seq, prevHash: prevHash)
                     try insert.execute(record, in: db)
                     prevHash = record.hash
                 }
@@ -146,17 +143,22 @@ extension SQLiteStore: AuditLedger {
         }
     }
 
-    static let auditColumns = """
-        seq, time_ms, request_id, key_id, key_name, role, method, route, path, location_id, contact_id, resource_id, \
-        status, outcome, upstream_status, upstream_attempts, duration_us, client, prev_hash, hash
-        """
+    /// The columns of ``AuditRecord/fields``, in their order.
+    static let auditColumns = AuditRecord.fields.map(\.column).joined(separator: ", ")
 
+    static let auditInsertSQL = "INSERT INTO audit_records (\(auditColumns)) VALUES ("
+        + Array(repeating: "?", count: AuditRecord.fields.count).joined(separator: ", ") + ")"
+
+    /// A row selected with ``auditColumns``.
     static func auditRecord(_ row: Row) -> AuditRecord {
-        AuditRecord(
-            seq: row[0], timeMs: row[1], requestId: row[2], keyId: row[3], keyName: row[4], role: row[5],
-            method: row[6], route: row[7], path: row[8], locationId: row[9], contactId: row[10], resourceId: row[11],
-            status: row[12], outcome: row[13], upstreamStatus: row[14], upstreamAttempts: row[15],
-            durationMicros: row[16], client: row[17], prevHash: row[18], hash: row[19])
+        var record = AuditRecord.blank
+        for (index, field) in AuditRecord.fields.enumerated() {
+            switch field.kind {
+            case .text: field.assign(.text(row[index]), to: &record)
+            case .integer, .time, .duration: field.assign(.integer(row[index]), to: &record)
+            }
+        }
+        return record
     }
 }
 

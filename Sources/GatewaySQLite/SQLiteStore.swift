@@ -152,6 +152,9 @@ public final class SQLiteStore: Sendable {
                 ALTER TABLE authorization_states ADD COLUMN location_id TEXT;
                 """)
         }
+        migrator.registerMigration("v5: audit records that stand for a run of requests") { db in
+            try db.execute(sql: "ALTER TABLE audit_records ADD COLUMN count INTEGER")
+        }
         return migrator
     }
 }

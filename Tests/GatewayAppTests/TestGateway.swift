@@ -44,6 +44,9 @@ final class TestGateway: Sendable {
         /// Where the gateway logs (default: nowhere, unless TEST_LOG is set).
         var logger: Logger? = nil
         var auditDurability = "commit"
+        /// Generous, so that tests about other things never meet it.
+        var authFailureLimit: Rate? = Rate(count: 100_000, perSeconds: 1)
+        var failedAuthenticationAuditInterval: Duration = .seconds(10)
         /// The sandbox's known locations (the first is its authorize page's default).
         var sandboxLocations = ["loc-sandbox"]
     }
@@ -88,6 +91,8 @@ final class TestGateway: Sendable {
         configuration.keyBurst = options.keyBurst
         configuration.lastUsedFlushInterval = options.lastUsedFlushInterval
         configuration.auditDurability = options.auditDurability
+        configuration.authFailureLimit = options.authFailureLimit
+        configuration.failedAuthenticationAuditInterval = options.failedAuthenticationAuditInterval
         let client = try CurlHTTPClient()
         let gateway = Gateway(
             configuration: configuration, storage: try GatewayStorage.open(configuration),

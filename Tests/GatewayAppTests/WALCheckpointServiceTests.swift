@@ -75,7 +75,7 @@ import Testing
         let store = try openStore()
         // Far below SQLite's 1,000-page checkpoint on commit: these pages stay in the log until someone copies them.
         for index in 0..<200 {
-            try store.appendAudit([AuditEvent(
+            try store.appendAudit([AuditRecord(
                 time: Date(), requestId: "svc-\(index)", method: "GET", route: "GET /healthz", path: "/healthz",
                 status: 200, outcome: .ok, upstreamAttempts: 0, durationMs: 1)])
         }

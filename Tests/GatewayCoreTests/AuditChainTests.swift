@@ -4,14 +4,14 @@ import Synchronization
 import Testing
 
 @Suite struct AuditChainTests {
-    static func event(_ id: String) -> AuditEvent {
-        AuditEvent(time: Date(timeIntervalSince1970: 1_764_037_240.1239), requestId: id, method: "GET",
+    static func event(_ id: String) -> AuditRecord {
+        AuditRecord(time: Date(timeIntervalSince1970: 1_764_037_240.1239), requestId: id, method: "GET",
                    route: "GET /contacts/{contactId}", path: "/contacts/c\"1\n", status: 200, outcome: .ok,
                    keyId: "k1", upstreamStatus: 200, upstreamAttempts: 1, durationMs: 12.3456)
     }
 
     @Test func canonicalEncodingIsTheDocumentedOne() {
-        let record = AuditRecord(chaining: Self.event("r1"), seq: 1, prevHash: AuditChain.genesis)
+        let record = Self.event("r1").chained(seq: 1, prevHash: AuditChain.genesis)
         let canonical = String(decoding: AuditChain.canonical(record), as: UTF8.self)
         #expect(canonical == #"{"client":null,"contactId":null,"durationMs":12.346,"keyId":"k1","keyName":null,"locationId":null,"method":"GET","outcome":"ok","path":"/contacts/c\"1\u000a","requestId":"r1","resourceId":null,"role":null,"route":"GET /contacts/{contactId}","seq":1,"status":200,"time":"2025-11-25T02:20:40.123Z","upstreamAttempts":1,"upstreamStatus":200}"#)
         // SHA-256 of 64 zeros followed by the line above, computed outside Swift (Python's hashlib): the hash of
@@ -24,7 +24,7 @@ import Testing
     }
 
     @Test func canonicalNumbersAndEscapes() {
-        var record = AuditRecord(chaining: Self.event("r\\\u{1f}"), seq: 9_007_199_254_740_993, prevHash: AuditChain.genesis)
+        var record = Self.event("r\\\u{1f}").chained(seq: 9_007_199_254_740_993, prevHash: AuditChain.genesis)
         record.durationMicros = 0
         record.upstreamStatus = nil
         record.status = 5
@@ -42,7 +42,7 @@ import Testing
         var records: [AuditRecord] = []
         var previous = AuditChain.genesis
         for seq in 1...5 {
-            let record = AuditRecord(chaining: Self.event("r\(seq)"), seq: Int64(seq), prevHash: previous)
+            let record = Self.event("r\(seq)").chained(seq: Int64(seq), prevHash: previous)
             records.append(record)
             previous = record.hash
         }
@@ -64,7 +64,7 @@ import Testing
     final class SlowLedger: AuditLedger {
         let batches = Mutex<[Int]>([])
         let failing = Mutex(false)
-        func appendAudit(_ events: [AuditEvent]) throws {
+        func appendAudit(_ events: [AuditRecord]) throws {
             Thread.sleep(forTimeInterval: 0.005)
             if failing.withLock({ $0 }) { throw CocoaError(.fileWriteNoPermission) }
             batches.withLock { $0.append(events.count) }

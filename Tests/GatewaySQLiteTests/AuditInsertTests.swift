@@ -17,12 +17,12 @@ import Testing
     @Test func everyFieldComesBackAsItWasWritten() async throws {
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try openStore()
-        let full = AuditEvent(
+        let full = AuditRecord(
             time: Date(timeIntervalSince1970: 1_764_037_240.123), requestId: "req-\"1\"", method: "PUT",
             route: "PUT /contacts/{contactId}", path: "/contacts/c1?x=ü\u{1}", status: 201, outcome: .upstreamError,
             keyId: "k1", keyName: "", role: "editor", locationId: "loc-é", contactId: "c1", resourceId: "n1",
             upstreamStatus: 502, upstreamAttempts: 3, durationMs: 12.3456, client: "10.0.0.1")
-        let sparse = AuditEvent(
+        let sparse = AuditRecord(
             time: Date(timeIntervalSince1970: 1_764_037_241), requestId: "req-2", method: "GET", route: "GET /healthz",
             path: "/healthz", status: 200, outcome: .ok)
         try store.appendAudit([full, sparse])
@@ -30,8 +30,8 @@ import Testing
         let records = try await store.auditRecords(matching: AuditQuery(), ascending: true, limit: 10)
         try #require(records.count == 2)
         let expected = [
-            AuditRecord(chaining: full, seq: 1, prevHash: AuditChain.genesis),
-            AuditRecord(chaining: sparse, seq: 2, prevHash: records[0].hash),
+            full.chained(seq: 1, prevHash: AuditChain.genesis),
+            sparse.chained(seq: 2, prevHash: records[0].hash),
         ]
         #expect(records == expected)
         // The empty key name stayed an empty string, not NULL; the missing one is NULL.
@@ -50,7 +50,7 @@ import Testing
                 BEGIN SELECT RAISE(ABORT, 'refused by the test'); END
                 """)
         }
-        let boom = AuditEvent(time: Date(), requestId: "boom", method: "GET", route: "GET /healthz", path: "/healthz",
+        let boom = AuditRecord(time: Date(), requestId: "boom", method: "GET", route: "GET /healthz", path: "/healthz",
                               status: 200, outcome: .ok)
         #expect(throws: DatabaseError.self) {
             try store.appendAudit([WALCheckpointerTests.event(1), boom, WALCheckpointerTests.event(2)])

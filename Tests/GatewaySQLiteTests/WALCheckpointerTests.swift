@@ -9,8 +9,8 @@ import Testing
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cgw-wal-\(UUID().uuidString)")
     var path: String { directory.appendingPathComponent("store.sqlite").path }
 
-    static func event(_ index: Int) -> AuditEvent {
-        AuditEvent(
+    static func event(_ index: Int) -> AuditRecord {
+        AuditRecord(
             time: Date(), requestId: "wal-\(index)", method: "GET", route: "GET /contacts/{contactId}",
             path: "/contacts/c\(index)", status: 200, outcome: .ok, keyId: "k1", upstreamStatus: 200,
             upstreamAttempts: 1, durationMs: 1)

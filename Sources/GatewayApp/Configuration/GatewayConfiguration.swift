@@ -28,6 +28,11 @@ public struct GatewayConfiguration: Sendable {
     public var keyRate: Rate = Rate(count: 20, perSeconds: 1)
     /// The burst of keys that set none (`GATEWAY_KEY_BURST`, default 40).
     public var keyBurst: Int = 40
+    /// Failed authentications each client address may make before it gets 429 (`GATEWAY_AUTH_FAILURE_LIMIT`,
+    /// default `30/min`: 30 at once, then one every 2 s); `nil` is `off`.
+    public var authFailureLimit: Rate? = Rate(count: 30, perSeconds: 60)
+    /// How often runs of refused failed authentications are written to the trail, one record per client.
+    public var failedAuthenticationAuditInterval: Duration = .seconds(10)
     /// How often gathered last-used times of keys are written: a request never waits for that write.
     public var lastUsedFlushInterval: Duration = .seconds(5)
     /// How often the server copies the SQLite write-ahead log into the database file off the commit path.
@@ -59,6 +64,7 @@ public struct GatewayConfiguration: Sendable {
         if let durability = value("GATEWAY_AUDIT_DURABILITY") { try setAuditDurability(durability) }
         if let rate = value("GATEWAY_KEY_RATE") { try setKeyRate(rate) }
         if let burst = value("GATEWAY_KEY_BURST") { try setKeyBurst(burst) }
+        if let limit = value("GATEWAY_AUTH_FAILURE_LIMIT") { try setAuthFailureLimit(limit) }
         if let bytes = value("GATEWAY_MAX_BODY") {
             guard let parsed = Int(bytes), parsed > 0 else { throw Invalid("GATEWAY_MAX_BODY must be a positive number of bytes") }
             maxBodyBytes = parsed
@@ -84,6 +90,14 @@ public struct GatewayConfiguration: Sendable {
     public mutating func setKeyRate(_ text: String) throws {
         guard let rate = Rate(text) else { throw Invalid("key rate '\(text)' must look like 20/s, 600/min or 100/10s") }
         keyRate = rate
+    }
+
+    public mutating func setAuthFailureLimit(_ text: String) throws {
+        if text == "off" { return authFailureLimit = nil }
+        guard let rate = Rate(text) else {
+            throw Invalid("auth failure limit '\(text)' must be a rate such as 30/min, or off")
+        }
+        authFailureLimit = rate
     }
 
     public mutating func setKeyBurst(_ text: String) throws {

@@ -10,6 +10,8 @@ struct EdgeMiddleware: RouterMiddleware {
     typealias Context = GatewayContext
     let audit: any AuditSink
     let clock: any WallClock
+    /// Failed authentications per client; `nil` when the limit is off.
+    let failedAuthentications: FailedAuthenticationGuard?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
@@ -29,6 +31,15 @@ struct EdgeMiddleware: RouterMiddleware {
             if problem.status >= 500, !(error is GatewayError) {
                 context.logger.error("unhandled error", metadata: ["requestId": "\(requestId)", "error": "\(error)"])
             }
+            if problem.status == 401, case .refuse(let seconds)? = failedAuthentications?.failure(from: context.client) {
+                // Past its allowance, a client's failures are counted into one record (FailedAuthenticationAuditor),
+                // not recorded one by one: a flood of wrong keys must not fill the disk.
+                let elapsed = ContinuousClock.now - started
+                GatewayMetrics.request(route: FailedAuthentications.auditRoute, status: 429, outcome: "rate_limited", duration: elapsed)
+                var refused = ProblemResponse.make(.tooManyFailedAuthentications(retryAfterSeconds: seconds), requestId: requestId)
+                refused.headers[.xRequestId] = requestId
+                return refused
+            }
             ownError = problem
             response = ProblemResponse.make(problem, requestId: requestId)
         }
@@ -39,7 +50,7 @@ struct EdgeMiddleware: RouterMiddleware {
         let elapsed = ContinuousClock.now - started
         let path = KeyShapedText.redacting(path: request.uri.path)
         let upstreamAnswered = ownError == nil && fields.upstreamStatus != nil
-        let event = AuditEvent(
+        let event = AuditRecord(
             time: clock.now(), requestId: requestId, method: request.method.rawValue,
             route: fields.route ?? "\(request.method.rawValue) \(path)", path: path,
             status: response.status.code,
@@ -47,7 +58,7 @@ struct EdgeMiddleware: RouterMiddleware {
             // doing its job.
             outcome: upstreamAnswered
                 ? ((fields.upstreamStatus ?? 0) >= 500 ? .upstreamError : .ok)
-                : AuditEvent.outcome(forGatewayStatus: response.status.code),
+                : AuditRecord.outcome(forGatewayStatus: response.status.code),
             keyId: fields.principal?.keyId, keyName: fields.principal?.keyName, role: fields.principal?.role.name,
             locationId: fields.locationId, contactId: fields.contactId, resourceId: fields.resourceId,
             upstreamStatus: fields.upstreamStatus, upstreamAttempts: fields.upstreamAttempts,
@@ -57,7 +68,7 @@ struct EdgeMiddleware: RouterMiddleware {
         do {
             try await audit.record(event)
             GatewayMetrics.auditCommit(duration: ContinuousClock.now - auditStarted, failed: false)
-            GatewayMetrics.request(route: fields.route, status: event.status, outcome: event.outcome.rawValue, duration: elapsed)
+            GatewayMetrics.request(route: fields.route, status: event.status, outcome: event.outcome, duration: elapsed)
         } catch {
             GatewayMetrics.auditCommit(duration: ContinuousClock.now - auditStarted, failed: true)
             GatewayMetrics.request(route: fields.route, status: 503, outcome: "error", duration: elapsed)

@@ -4,14 +4,17 @@ import Foundation
 /// The hash chain that makes the trail tamper-evident.
 ///
 /// `hash = hex(SHA-256(prevHash || canonical))`, where `prevHash` is the previous record's `hash` as 64 lowercase
-/// hex characters (ASCII) and, for the first record ever, 64 `0`s. `canonical` is the record's fields except `hash`
-/// and `prevHash`, as one line of JSON (UTF-8, no whitespace, no trailing newline):
+/// hex characters (ASCII) and, for the first record ever, 64 `0`s. `canonical` is the record's hashed fields
+/// (``AuditRecord/fields``: all but `hash` and `prevHash`) as one line of JSON (UTF-8, no whitespace, no trailing
+/// newline):
 ///
-/// - keys in this order (byte order of their names): `client`, `contactId`, `durationMs`, `keyId`, `keyName`,
+/// - keys in the byte order of their names: `client`, `contactId`, `count`, `durationMs`, `keyId`, `keyName`,
 ///   `locationId`, `method`, `outcome`, `path`, `requestId`, `resourceId`, `role`, `route`, `seq`, `status`, `time`,
-///   `upstreamAttempts`, `upstreamStatus`; every key always present, `null` when the value is unknown;
+///   `upstreamAttempts`, `upstreamStatus`; every key always present, `null` when the value is unknown, except the
+///   fields added after the first release (`count`), which are left out when unknown, so that records written before
+///   them hash as they did;
 /// - strings with only `"` → `\"`, `\` → `\\` and U+0000…U+001F → `\u00xx` (lowercase hex) escaped, all else as is;
-/// - `seq`, `status`, `upstreamAttempts`, `upstreamStatus` as decimal integers;
+/// - integers (`count`, `seq`, `status`, `upstreamAttempts`, `upstreamStatus`) in decimal;
 /// - `durationMs` as a decimal with exactly three fraction digits (`12.345`, `0.000`);
 /// - `time` as the string `YYYY-MM-DDTHH:MM:SS.mmmZ`.
 ///
@@ -31,33 +34,30 @@ public enum AuditChain {
     // The writer thread encodes every record of the trail, so this works on bytes: no intermediate strings for
     // numbers and dates (8% of the writer's time with them), and no helpers that capture `out` (a captured var is
     // boxed and every append checked for exclusive access at run time: 5 µs a record).
-    public static func canonical(_ r: AuditRecord) -> [UInt8] {
+    public static func canonical(_ record: AuditRecord) -> [UInt8] {
         var out = CanonicalJSON()
-        out.string("client", r.client)
-        out.string("contactId", r.contactId)
-        out.key("durationMs")
-        let micros = max(0, r.durationMicros)
-        appendDecimal(micros / 1000, to: &out.bytes)
-        out.bytes.append(UInt8(ascii: "."))
-        appendDecimal(micros % 1000, width: 3, to: &out.bytes)
-        out.string("keyId", r.keyId)
-        out.string("keyName", r.keyName)
-        out.string("locationId", r.locationId)
-        out.string("method", r.method)
-        out.string("outcome", r.outcome)
-        out.string("path", r.path)
-        out.string("requestId", r.requestId)
-        out.string("resourceId", r.resourceId)
-        out.string("role", r.role)
-        out.string("route", r.route)
-        out.integer("seq", r.seq)
-        out.integer("status", Int64(r.status))
-        out.key("time")
-        out.bytes.append(UInt8(ascii: "\""))
-        appendRFC3339(milliseconds: r.timeMs, to: &out.bytes)
-        out.bytes.append(UInt8(ascii: "\""))
-        out.integer("upstreamAttempts", Int64(r.upstreamAttempts))
-        out.integer("upstreamStatus", r.upstreamStatus.map(Int64.init))
+        for field in AuditRecord.canonicalFields {
+            let value = field.value(of: record)
+            switch (value, field.hashing) {
+            case (.text(nil), .whenPresent), (.integer(nil), .whenPresent): continue
+            default: break
+            }
+            out.key(field.name)
+            switch (value, field.kind) {
+            case (.text(let text), _): out.string(text)
+            case (.integer(nil), _): out.null()
+            case (.integer(let number?), .time):
+                out.bytes.append(UInt8(ascii: "\""))
+                appendRFC3339(milliseconds: number, to: &out.bytes)
+                out.bytes.append(UInt8(ascii: "\""))
+            case (.integer(let number?), .duration):
+                let micros = max(0, number)
+                appendDecimal(micros / 1000, to: &out.bytes)
+                out.bytes.append(UInt8(ascii: "."))
+                appendDecimal(micros % 1000, width: 3, to: &out.bytes)
+            case (.integer(let number?), _): appendDecimal(number, to: &out.bytes)
+            }
+        }
         out.bytes.append(UInt8(ascii: "}"))
         return out.bytes
     }
@@ -68,18 +68,17 @@ public enum AuditChain {
 
         init() { bytes.reserveCapacity(512) }
 
-        mutating func key(_ name: StaticString) {
+        mutating func key(_ name: String) {
             bytes.append(bytes.isEmpty ? UInt8(ascii: "{") : UInt8(ascii: ","))
             bytes.append(UInt8(ascii: "\""))
-            name.withUTF8Buffer { bytes.append(contentsOf: $0) }
+            bytes.append(contentsOf: name.utf8)
             bytes.append(UInt8(ascii: "\""))
             bytes.append(UInt8(ascii: ":"))
         }
 
         mutating func null() { bytes.append(contentsOf: "null".utf8) }
 
-        mutating func string(_ name: StaticString, _ value: String?) {
-            key(name)
+        mutating func string(_ value: String?) {
             guard var value else { return null() }
             bytes.append(UInt8(ascii: "\""))
             value.withUTF8 { utf8 in
@@ -100,12 +99,6 @@ public enum AuditChain {
                 }
             }
             bytes.append(UInt8(ascii: "\""))
-        }
-
-        mutating func integer(_ name: StaticString, _ value: Int64?) {
-            key(name)
-            guard let value else { return null() }
-            appendDecimal(value, to: &bytes)
         }
     }
 

@@ -2,7 +2,7 @@
 public protocol AuditLedger: Sendable {
     /// Appends `events` in order, in one transaction, each chained to the one before; returns once committed.
     /// Called from the trail's writer thread only, so it may block.
-    func appendAudit(_ events: [AuditEvent]) throws
+    func appendAudit(_ events: [AuditRecord]) throws
 
     /// Fails quickly when a write could not be committed now (locked, read-only, full), without writing anything.
     func probeAuditWritable() async throws

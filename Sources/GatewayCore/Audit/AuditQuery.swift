@@ -7,7 +7,7 @@ public struct AuditQuery: Sendable, Equatable {
     public var locationId: String?
     public var contactId: String?
     public var route: String?
-    public var outcome: AuditEvent.Outcome?
+    public var outcome: AuditRecord.Outcome?
     public var status: Int?
     /// Inclusive, in epoch milliseconds.
     public var sinceMs: Int64?
@@ -28,7 +28,7 @@ public struct AuditQuery: Sendable, Equatable {
         self.contactId = nonEmpty(contactId)
         self.route = nonEmpty(route)
         if let outcome = nonEmpty(outcome) {
-            guard let parsed = AuditEvent.Outcome(rawValue: outcome) else {
+            guard let parsed = AuditRecord.Outcome(rawValue: outcome) else {
                 throw .badRequest("Unknown outcome '\(outcome)': use ok, unauthenticated, denied, rate_limited, upstream_error or error.")
             }
             self.outcome = parsed

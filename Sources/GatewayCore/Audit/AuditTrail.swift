@@ -17,7 +17,7 @@ public final class AuditTrail: AuditSink, Sendable {
     public enum Durability: String, Sendable { case commit, async }
 
     private struct Pending {
-        var event: AuditEvent
+        var event: AuditRecord
         var waiter: CheckedContinuation<Void, any Error>?
     }
 
@@ -59,7 +59,7 @@ public final class AuditTrail: AuditSink, Sendable {
         self.stuckAfter = stuckAfter
     }
 
-    public func record(_ event: AuditEvent) async throws {
+    public func record(_ event: AuditRecord) async throws {
         switch durability {
         case .commit:
             try await withCheckedThrowingContinuation { waiter in enqueue(Pending(event: event, waiter: waiter)) }

@@ -68,6 +68,13 @@ public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible 
               headers: decision.headers)
     }
 
+    public static func tooManyFailedAuthentications(retryAfterSeconds: Int) -> Self {
+        .init(status: 429, slug: "too-many-failed-authentications", title: "Too Many Requests",
+              detail: "Too many requests with a missing or unrecognised key came from this address. Retry after "
+                + "\(retryAfterSeconds)s, with a valid key.",
+              headers: ["Retry-After": String(max(1, retryAfterSeconds))])
+    }
+
     // MARK: 5xx
 
     public static func internalError(_ detail: String) -> Self {

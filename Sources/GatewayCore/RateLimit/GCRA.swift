@@ -43,6 +43,11 @@ public struct GCRA: Sendable, Equatable {
             resetAfter: behind)
     }
 
+    /// Whether the whole burst is available again at `now`: such a state says nothing a fresh one would not.
+    public func isIdle(at now: Date) -> Bool {
+        theoreticalArrival.map { $0 <= now } ?? true
+    }
+
     /// The same TAT under new parameters, after an admin changed the key's rate or burst.
     public func adjusted(rate: Rate, burst: Int) -> GCRA {
         var changed = GCRA(rate: rate, burst: burst)
