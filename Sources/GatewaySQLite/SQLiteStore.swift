@@ -34,12 +34,16 @@ public final class SQLiteStore: Sendable {
     /// The database holds sealed tokens, key hashes and the audit trail: only its owner reads it, like the key file.
     /// A new file is created 0600 before SQLite opens it, and SQLite gives its `-wal` and `-shm` files the mode of
     /// the database file; an existing file (and its companions) that others can read is narrowed to 0600.
+    ///
+    /// An existing file is never opened here: closing any descriptor of a file drops every POSIX lock this process
+    /// holds on it, including those of SQLite connections already open on it (which corrupts the database).
     static func restrictFileModes(_ path: String) throws {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
-        guard descriptor >= 0 else {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        if descriptor >= 0 {
+            close(descriptor)
+        } else if errno != EEXIST {
             throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
         }
-        close(descriptor)
         for file in [path, path + "-wal", path + "-shm"] {
             var status = stat()
             guard stat(file, &status) == 0, status.st_mode & 0o077 != 0 else { continue }
