@@ -25,6 +25,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // Settings from flags, the environment and a YAML or JSON file (YAML through Yams).
+        .package(
+            url: "https://github.com/apple/swift-configuration.git", from: "1.4.0",
+            traits: ["YAML", "CommandLineArguments"]),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // libcurl from the system (Debian: libcurl4-openssl-dev), with typed shims for its variadic calls.
@@ -56,6 +61,17 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // SQLite's C API, for the audit writer's INSERT (AuditInsert.swift says why).
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The gateway's settings, defined once: typed, read from flags, the environment and a file.
+        .target(
+            name: "GatewaySettings",
+            dependencies: [
+                "GatewayCore",
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -104,6 +120,10 @@ let package = Package(
         .target(name: "ChildProcess", path: "Tests/Support/ChildProcess", swiftSettings: swiftSettings),
         .testTarget(name: "ChildProcessTests", dependencies: ["ChildProcess"], swiftSettings: swiftSettings),
         .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "GatewaySettingsTests",
+            dependencies: ["GatewaySettings", "GatewayCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "CurlHTTPTests",
             dependencies: ["CurlHTTP", .product(name: "Hummingbird", package: "hummingbird")],

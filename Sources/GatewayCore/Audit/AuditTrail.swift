@@ -14,7 +14,7 @@ import Synchronization
 ///   SIGKILL, power loss) are lost, so a client may hold a response the trail never recorded; a store that stays
 ///   unwritable makes the queue grow to `asyncQueueLimit`, past which the oldest events are dropped and logged.
 public final class AuditTrail: AuditSink, Sendable {
-    public enum Durability: String, Sendable { case commit, async }
+    public enum Durability: String, Sendable, CaseIterable { case commit, async }
 
     private struct Pending {
         var event: AuditRecord

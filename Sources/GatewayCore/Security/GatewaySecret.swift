@@ -3,7 +3,7 @@ import Foundation
 
 /// The server's one secret. Sub-keys for token encryption and API-key hashing are derived from it with HKDF, so
 /// neither use can weaken the other.
-public struct GatewaySecret: Sendable {
+public struct GatewaySecret: Sendable, Equatable {
     public struct LoadError: Error, CustomStringConvertible {
         public let description: String
     }

@@ -17,4 +17,15 @@ public enum DurationText {
     public static func duration(_ text: String) -> Duration? {
         seconds(text).map { .milliseconds(Int64(($0 * 1000).rounded())) }
     }
+
+    /// The shortest exact way to write `duration`: `30s`, `15m`, `12h`, `2d`, `250ms`.
+    public static func text(_ duration: Duration) -> String {
+        let milliseconds = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
+        guard milliseconds % 1000 == 0 else { return "\(milliseconds)ms" }
+        let seconds = milliseconds / 1000
+        for (suffix, factor) in [("d", Int64(86_400)), ("h", 3600), ("m", 60)] where seconds > 0 && seconds % factor == 0 {
+            return "\(seconds / factor)\(suffix)"
+        }
+        return "\(seconds)s"
+    }
 }

@@ -1,0 +1,78 @@
+import Foundation
+import GatewayCore
+import Logging
+
+/// Every setting of the gateway, typed: read once (``SettingsReader``) from flags, the environment and a settings
+/// file, in that order of precedence, over the defaults written here. Nothing downstream parses a setting again.
+///
+/// Each stored property that a user can set has one definition in ``GatewaySettings/definitions``; the default is
+/// the property's initial value, and the documentation shows it rendered.
+public struct GatewaySettings: Sendable, Equatable {
+    public var listen = ListenAddress(host: "127.0.0.1", port: 8080)
+    public var database = DatabaseLocation.sqlite(path: "data/gateway.sqlite")
+    public var upstreamURL = URL(string: "https://services.leadconnectorhq.com")!
+    public var authorizeURL = URL(string: "https://marketplace.gohighlevel.com/v2/oauth/chooselocation")!
+    /// `nil`: the upstream URL + `/oauth/token`.
+    public var tokenURL: URL?
+    public var clientId: String?
+    public var clientSecret: String?
+    /// `nil`: `http://<listen>/oauth/callback`.
+    public var redirectURL: URL?
+    public var scopes = "contacts.readonly contacts.write"
+    /// `nil`: a key file beside the SQLite database.
+    public var secretKey: GatewaySecret?
+    /// Per location; `nil` is `off`.
+    public var upstreamLimit: Rate? = Rate(count: 100, perSeconds: 10)
+    public var upstreamTimeout: Duration = .seconds(30)
+    public var auditDurability = AuditTrail.Durability.commit
+    /// The rate and burst of keys that set none.
+    public var keyRate = Rate(count: 20, perSeconds: 1)
+    public var keyBurst = 40
+    /// The largest request body the gateway reads, in bytes.
+    public var maxBody = 1 << 20
+    /// Failed authentications each client address may make before 429; `nil` is `off`.
+    public var authFailureLimit: Rate? = Rate(count: 30, perSeconds: 60)
+    public var logFormat = LogFormat.json
+    public var logLevel = Logger.Level.info
+    /// `serve --sandbox`: the HighLevel sandbox in-process as the upstream.
+    public var sandbox = false
+    /// The sandbox's access-token lifetime under `serve --sandbox`.
+    public var sandboxTokenLifetime: Duration = .seconds(86_399)
+    /// The settings file these were read from, if any.
+    public var configFile: String?
+
+    /// Intervals of the gateway's background work: not settings, but tests shorten them.
+    public var tuning = Tuning()
+
+    public struct Tuning: Sendable, Equatable {
+        /// How often gathered last-used times of keys are written: a request never waits for that write.
+        public var lastUsedFlushInterval: Duration = .seconds(5)
+        /// How often the server copies the SQLite write-ahead log into the database file off the commit path.
+        public var walCheckpointInterval: Duration = .milliseconds(50)
+        /// How often runs of refused failed authentications are written to the trail, one record per client.
+        public var failedAuthenticationAuditInterval: Duration = .seconds(10)
+
+        public init() {}
+    }
+
+    public init() {}
+
+    /// The token endpoint: the setting, else the upstream URL + `/oauth/token`.
+    public var resolvedTokenURL: URL { tokenURL ?? upstreamURL.appendingPathComponent("oauth/token") }
+
+    /// The OAuth redirect URL: the setting, else the callback at the listen address.
+    public var resolvedRedirectURL: URL { redirectURL ?? URL(string: "http://\(listen)/oauth/callback")! }
+
+    public var oauth: OAuthSettings {
+        OAuthSettings(
+            clientId: clientId, clientSecret: clientSecret, authorizeURL: authorizeURL.absoluteString,
+            tokenURL: resolvedTokenURL.absoluteString, redirectURL: resolvedRedirectURL.absoluteString, scopes: scopes)
+    }
+
+    /// The upstream's base for request paths: no trailing slash.
+    public var upstreamBase: String {
+        var text = upstreamURL.absoluteString
+        while text.hasSuffix("/") { text.removeLast() }
+        return text
+    }
+}
