@@ -27,6 +27,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("key-burst"), help: "Burst of keys that set none (GATEWAY_KEY_BURST; default 40).") var keyBurst: String?
     @Option(name: .customLong("auth-failure-limit"), help: "Failed authentications per client address, e.g. 30/min, or off (GATEWAY_AUTH_FAILURE_LIMIT).") var authFailureLimit: String?
     @Option(name: .customLong("audit-durability"), help: "commit or async (GATEWAY_AUDIT_DURABILITY).") var auditDurability: String?
+    @Option(name: .customLong("idle-timeout"), help: "Close a kept-alive connection idle this long (GATEWAY_IDLE_TIMEOUT; default 75s).") var idleTimeout: String?
+    @Option(name: .customLong("header-timeout"), help: "Most time a request's head may take (GATEWAY_HEADER_TIMEOUT; default 10s).") var headerTimeout: String?
+    @Option(name: .customLong("body-timeout"), help: "Most time a request's whole body may take (GATEWAY_BODY_TIMEOUT; default 30s).") var bodyTimeout: String?
+    @Option(name: .customLong("max-connections"), help: "Most connections open at once (GATEWAY_MAX_CONNECTIONS; default 1024).") var maxConnections: String?
     @Flag(help: "Run the HighLevel sandbox in-process as the upstream, with loc-sandbox connected.") var sandbox = false
     @Option(name: .customLong("sandbox-token-lifetime"), help: "With --sandbox: access-token lifetime, e.g. 1h.") var sandboxTokenLifetime: String?
 
@@ -49,6 +53,10 @@ struct ServeCommand: AsyncParsableCommand {
             if let keyBurst { try configuration.setKeyBurst(keyBurst) }
             if let auditDurability { try configuration.setAuditDurability(auditDurability) }
             if let authFailureLimit { try configuration.setAuthFailureLimit(authFailureLimit) }
+            if let idleTimeout { try configuration.setIdleTimeout(idleTimeout) }
+            if let headerTimeout { try configuration.setHeaderTimeout(headerTimeout) }
+            if let bodyTimeout { try configuration.setBodyTimeout(bodyTimeout) }
+            if let maxConnections { try configuration.setMaxConnections(maxConnections) }
             configuration.sandbox = sandbox
             if let sandboxTokenLifetime {
                 guard let lifetime = DurationText.duration(sandboxTokenLifetime), lifetime >= .seconds(1) else {

@@ -200,12 +200,56 @@ final class ServerProcess: Sendable {
         (["serve", "--upstream-limit", "lots"], "upstream limit"),
         (["serve", "--audit-durability", "maybe"], "audit durability"),
         (["serve", "--database", "mysql://x"], "sqlite:PATH"),
+        (["serve", "--idle-timeout", "soon"], "--idle-timeout"),
+        (["serve", "--idle-timeout", "0s"], "--idle-timeout"),
+        (["serve", "--header-timeout", "10"], "--header-timeout"),
+        (["serve", "--header-timeout", "0ms"], "--header-timeout"),
+        (["serve", "--body-timeout", "later"], "--body-timeout"),
+        (["serve", "--body-timeout", "0m"], "--body-timeout"),
+        (["serve", "--max-connections", "0"], "--max-connections"),
+        (["serve", "--max-connections", "many"], "--max-connections"),
+        (["serve", "--max-connections", "1.5"], "--max-connections"),
     ])
     func badSettingsGetOnePlainLine(arguments: [String], fragment: String) async throws {
         let result = try await blocking { try Executable.run(arguments) }
         #expect(result.status == 1)
         #expect(result.stderr.split(separator: "\n").count == 1, "stderr: \(result.stderr)")
         #expect(result.stderr.contains(fragment), "stderr: \(result.stderr)")
+    }
+
+    @Test(arguments: [
+        ("GATEWAY_IDLE_TIMEOUT", "soon"), ("GATEWAY_IDLE_TIMEOUT", "0s"),
+        ("GATEWAY_HEADER_TIMEOUT", "10"), ("GATEWAY_HEADER_TIMEOUT", "0ms"),
+        ("GATEWAY_BODY_TIMEOUT", "later"), ("GATEWAY_BODY_TIMEOUT", "0m"),
+        ("GATEWAY_MAX_CONNECTIONS", "0"), ("GATEWAY_MAX_CONNECTIONS", "many"), ("GATEWAY_MAX_CONNECTIONS", "-3"),
+    ])
+    func badConnectionSettingsInTheEnvironmentGetOnePlainLine(variable: String, value: String) async throws {
+        let result = try await blocking { try Executable.run(["serve"], environment: [variable: value]) }
+        #expect(result.status == 1)
+        #expect(result.stderr.split(separator: "\n").count == 1, "stderr: \(result.stderr)")
+        #expect(result.stderr.contains(variable), "stderr: \(result.stderr)")
+        #expect(result.stderr.contains("'\(value)'"), "stderr: \(result.stderr)")
+    }
+
+    @Test func connectionSettingsAreReadFromTheEnvironmentAsTypedValues() throws {
+        let defaults = try GatewayConfiguration(environment: [:])
+        #expect(defaults.idleTimeout == .seconds(75))
+        #expect(defaults.headerTimeout == .seconds(10))
+        #expect(defaults.bodyTimeout == .seconds(30))
+        #expect(defaults.maxConnections == 1024)
+        var set = try GatewayConfiguration(environment: [
+            "GATEWAY_IDLE_TIMEOUT": "2m", "GATEWAY_HEADER_TIMEOUT": "500ms", "GATEWAY_BODY_TIMEOUT": "45s",
+            "GATEWAY_MAX_CONNECTIONS": "64",
+        ])
+        #expect(set.idleTimeout == .seconds(120))
+        #expect(set.headerTimeout == .milliseconds(500))
+        #expect(set.bodyTimeout == .seconds(45))
+        #expect(set.maxConnections == 64)
+        // What `serve` does with its flags, on top.
+        try set.setIdleTimeout("5s")
+        try set.setMaxConnections("8")
+        #expect(set.idleTimeout == .seconds(5))
+        #expect(set.maxConnections == 8)
     }
 
     @Test func badSecretKeyIsRefused() async throws {

@@ -49,6 +49,11 @@ final class TestGateway: Sendable {
         var failedAuthenticationAuditInterval: Duration = .seconds(10)
         /// The sandbox's known locations (the first is its authorize page's default).
         var sandboxLocations = ["loc-sandbox"]
+        /// The connection limits, at `serve`'s defaults unless a test sets them.
+        var idleTimeout = GatewayConfiguration().idleTimeout
+        var headerTimeout = GatewayConfiguration().headerTimeout
+        var bodyTimeout = GatewayConfiguration().bodyTimeout
+        var maxConnections = GatewayConfiguration().maxConnections
     }
 
     static func start(_ options: Options = Options()) async throws -> TestGateway {
@@ -93,6 +98,10 @@ final class TestGateway: Sendable {
         configuration.auditDurability = options.auditDurability
         configuration.authFailureLimit = options.authFailureLimit
         configuration.failedAuthenticationAuditInterval = options.failedAuthenticationAuditInterval
+        configuration.idleTimeout = options.idleTimeout
+        configuration.headerTimeout = options.headerTimeout
+        configuration.bodyTimeout = options.bodyTimeout
+        configuration.maxConnections = options.maxConnections
         let client = try CurlHTTPClient()
         let gateway = Gateway(
             configuration: configuration, storage: try GatewayStorage.open(configuration),
@@ -170,6 +179,9 @@ final class TestGateway: Sendable {
         gateway.keys.invalidate()
         return created
     }
+
+    /// The port the gateway listens on, for raw sockets.
+    var port: Int { Int(url.split(separator: ":").last ?? "") ?? 0 }
 
     /// The `--database` value that CLI commands need to work on this gateway's store.
     var database: String { gateway.configuration.database }

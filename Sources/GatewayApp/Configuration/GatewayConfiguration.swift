@@ -39,6 +39,20 @@ public struct GatewayConfiguration: Sendable {
     public var walCheckpointInterval: Duration = .milliseconds(50)
     /// The largest request body the gateway reads (`GATEWAY_MAX_BODY`, bytes; default 1 MiB).
     public var maxBodyBytes: Int = 1 << 20
+    /// How long a kept-alive connection may wait for its next request (`GATEWAY_IDLE_TIMEOUT`, default 75s): longer
+    /// than the 60 s for which nginx (deploy/) and most load balancers keep an idle upstream connection, so that
+    /// the proxy in front closes first and never sends a request on a connection the gateway is closing.
+    public var idleTimeout: Duration = .seconds(75)
+    /// How long a request's head may take to arrive (`GATEWAY_HEADER_TIMEOUT`, default 10s), from the connection's
+    /// start or, on a kept-alive connection, from the request's first byte.
+    public var headerTimeout: Duration = .seconds(10)
+    /// How long a request's whole body may take to arrive once its head has (`GATEWAY_BODY_TIMEOUT`, default 30s):
+    /// the largest body (`GATEWAY_MAX_BODY`) at 35 KB/s. A deadline for the whole body, not for each read, so that
+    /// a client sending one byte now and then cannot hold a connection.
+    public var bodyTimeout: Duration = .seconds(30)
+    /// The most connections open at once (`GATEWAY_MAX_CONNECTIONS`, default 1024); one more is closed as soon as
+    /// it is accepted.
+    public var maxConnections: Int = 1024
     /// `serve --sandbox`: the HighLevel sandbox in-process as the upstream.
     public var sandbox: Bool = false
     /// The sandbox's access-token lifetime under `serve --sandbox`.
@@ -69,6 +83,10 @@ public struct GatewayConfiguration: Sendable {
             guard let parsed = Int(bytes), parsed > 0 else { throw Invalid("GATEWAY_MAX_BODY must be a positive number of bytes") }
             maxBodyBytes = parsed
         }
+        if let timeout = value("GATEWAY_IDLE_TIMEOUT") { try setIdleTimeout(timeout) }
+        if let timeout = value("GATEWAY_HEADER_TIMEOUT") { try setHeaderTimeout(timeout) }
+        if let timeout = value("GATEWAY_BODY_TIMEOUT") { try setBodyTimeout(timeout) }
+        if let count = value("GATEWAY_MAX_CONNECTIONS") { try setMaxConnections(count) }
     }
 
     public mutating func setListen(_ text: String) throws {
@@ -110,6 +128,34 @@ public struct GatewayConfiguration: Sendable {
             throw Invalid("upstream timeout '\(text)' must be a duration such as 30s or 2m")
         }
         upstreamTimeout = duration
+    }
+
+    public mutating func setIdleTimeout(_ text: String) throws {
+        guard let duration = DurationText.duration(text), duration > .zero else {
+            throw Invalid("idle timeout '\(text)' (--idle-timeout, GATEWAY_IDLE_TIMEOUT) must be a duration such as 75s or 2m")
+        }
+        idleTimeout = duration
+    }
+
+    public mutating func setHeaderTimeout(_ text: String) throws {
+        guard let duration = DurationText.duration(text), duration > .zero else {
+            throw Invalid("header timeout '\(text)' (--header-timeout, GATEWAY_HEADER_TIMEOUT) must be a duration such as 10s or 500ms")
+        }
+        headerTimeout = duration
+    }
+
+    public mutating func setBodyTimeout(_ text: String) throws {
+        guard let duration = DurationText.duration(text), duration > .zero else {
+            throw Invalid("body timeout '\(text)' (--body-timeout, GATEWAY_BODY_TIMEOUT) must be a duration such as 30s or 2m")
+        }
+        bodyTimeout = duration
+    }
+
+    public mutating func setMaxConnections(_ text: String) throws {
+        guard let count = Int(text), count >= 1 else {
+            throw Invalid("max connections '\(text)' (--max-connections, GATEWAY_MAX_CONNECTIONS) must be a whole number, at least 1")
+        }
+        maxConnections = count
     }
 
     public mutating func setAuditDurability(_ text: String) throws {
