@@ -1,5 +1,6 @@
 import GatewayCore
 import Hummingbird
+import HummingbirdCore
 import Logging
 import ServiceLifecycle
 
@@ -35,6 +36,9 @@ extension Gateway {
         }
         return Application(
             router: makeRouter(),
+            server: .gateway(
+                idleTimeout: configuration.idleTimeout, headerTimeout: configuration.headerTimeout,
+                bodyTimeout: configuration.bodyTimeout, maxConnections: configuration.maxConnections),
             configuration: .init(address: .hostname(host, port: port), serverName: "contacts-gateway"),
             services: services,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },

@@ -14,14 +14,19 @@ enum ProblemResponse {
     }
 
     static func make(_ error: GatewayError, requestId: String) -> Response {
-        let body = Body(type: error.type, title: error.title, status: error.status, detail: error.detail, requestId: requestId)
-        let data = (try? JSONEncoder().encode(body)) ?? Data("{}".utf8)
+        let data = encode(error, requestId: requestId)
         var headers: HTTPFields = [.contentType: "application/problem+json"]
         for (name, value) in error.headers.sorted(by: { $0.key < $1.key }) {
             if let field = HTTPField.Name(name) { headers[field] = value }
         }
         return Response(
             status: .init(code: error.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// The problem+json body alone, for answers written below Hummingbird (a request head that came too late).
+    static func encode(_ error: GatewayError, requestId: String) -> Data {
+        let body = Body(type: error.type, title: error.title, status: error.status, detail: error.detail, requestId: requestId)
+        return (try? JSONEncoder().encode(body)) ?? Data("{}".utf8)
     }
 
     /// Hummingbird's own errors (no route, body too large, …) in the same shape.

@@ -60,6 +60,16 @@ public enum GatewayMetrics {
         Gauge(label: "gateway_audit_queue_depth", factory: factory).record(depth)
     }
 
+    /// A connection reset on arrival: all `GATEWAY_MAX_CONNECTIONS` were taken.
+    static func connectionRefused() {
+        connectionsRefused.increment()
+    }
+
+    /// A request whose `part` (`head` or `body`) came too late; its connection was closed for it.
+    static func requestReadTimeout(part: String) {
+        Counter(label: "gateway_request_read_timeouts_total", dimensions: [("part", part)], factory: factory).increment()
+    }
+
     static func upstreamBudget(locationId: String, remaining: Int) {
         Gauge(label: "gateway_upstream_budget_remaining", dimensions: [("location", locationId)], factory: factory)
             .record(remaining)
@@ -116,6 +126,8 @@ extension GatewayMetrics {
     static let requestHandles = MetricHandles<RequestLabels, RequestHandles>()
     static let upstreamHandles = MetricHandles<UpstreamLabels, UpstreamHandles>()
     static let auditCommitTimer = Metrics.Timer(label: "gateway_audit_commit_duration_seconds", factory: factory)
+    // Kept: a flood of refused connections must not take the registry's lock for each one.
+    static let connectionsRefused = Metrics.Counter(label: "gateway_connections_refused_total", factory: factory)
 }
 
 extension Duration {

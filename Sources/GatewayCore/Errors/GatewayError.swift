@@ -52,6 +52,11 @@ public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible 
         .init(status: 404, slug: "not-found", title: "Not Found", detail: detail)
     }
 
+    /// The client did not send its request in time (see `GATEWAY_HEADER_TIMEOUT`, `GATEWAY_BODY_TIMEOUT`).
+    public static func requestTimeout(_ detail: String) -> Self {
+        .init(status: 408, slug: "request-timeout", title: "Request Timeout", detail: detail)
+    }
+
     public static func conflict(_ detail: String) -> Self {
         .init(status: 409, slug: "conflict", title: "Conflict", detail: detail)
     }
