@@ -57,6 +57,7 @@ final class ConnectionPersistenceHandler: ChannelDuplexHandler, RemovableChannel
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        // Answers are written in the order of their requests, so the next one written is the front request's.
         guard leadingKeptAlive == 0 else {
             if case .end = unwrapOutboundIn(data) { leadingKeptAlive -= 1 }
             context.write(data, promise: promise)
