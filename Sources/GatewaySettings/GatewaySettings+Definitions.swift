@@ -36,6 +36,17 @@ extension GatewaySettings {
         Setting("auth.failure.limit", \.authFailureLimit, .orOff(.rate),
                 "Failed authentications each client address may make before it gets 429; past it, they are counted "
                     + "into one audit record per 10 s instead of one each."),
+        Setting("idle.timeout", \.idleTimeout, .duration,
+                "How long a kept-alive connection may wait for its next request; keep it above the idle time of the "
+                    + "proxy in front (nginx: 60 s)."),
+        Setting("header.timeout", \.headerTimeout, .duration,
+                "The most a request's head may take, from the connection's start or the request's first byte (then "
+                    + "408, and the connection is closed)."),
+        Setting("body.timeout", \.bodyTimeout, .duration,
+                "The most a request's whole body may take after its head (then 408, and the connection is closed); "
+                    + "raise it with max.body."),
+        Setting("max.connections", \.maxConnections, .integer(atLeast: 1),
+                "Connections open at once; one more is reset as soon as it is accepted."),
         Setting("log.format", \.logFormat, .choice(LogFormat.self),
                 "json: one JSON object per line on stderr; text: plain lines."),
         Setting("log.level", \.logLevel, .logLevel, "The least severe level logged."),

@@ -32,6 +32,13 @@ public struct GatewaySettings: Sendable, Equatable {
     public var maxBody = 1 << 20
     /// Failed authentications each client address may make before 429; `nil` is `off`.
     public var authFailureLimit: Rate? = Rate(count: 30, perSeconds: 60)
+    /// Between requests on a kept-alive connection: above the 60 s of nginx's upstream keep-alive, so it closes first.
+    public var idleTimeout: Duration = .seconds(75)
+    /// From a connection's start, or a request's first byte, to the end of its head.
+    public var headerTimeout: Duration = .seconds(10)
+    /// From the end of a request's head to the end of its whole body: the largest body at 35 KB/s.
+    public var bodyTimeout: Duration = .seconds(30)
+    public var maxConnections = 1024
     public var logFormat = LogFormat.json
     public var logLevel = Logger.Level.info
     /// `serve --sandbox`: the HighLevel sandbox in-process as the upstream.

@@ -85,6 +85,21 @@ import Testing
         #expect(settings.secretKey == (try GatewaySecret(bytes: Array(repeating: 7, count: 32))))
     }
 
+    @Test func connectionLimitsAreTypedAndRefusedInOneLine() throws {
+        let settings = try read(
+            ["--idle-timeout", "2m", "--max-connections", "64"],
+            environment: ["GATEWAY_HEADER_TIMEOUT": "500ms", "GATEWAY_BODY_TIMEOUT": "45s"])
+        #expect(settings.idleTimeout == .seconds(120))
+        #expect(settings.headerTimeout == .milliseconds(500))
+        #expect(settings.bodyTimeout == .seconds(45))
+        #expect(settings.maxConnections == 64)
+        #expect(refusal(["--idle-timeout", "0s"])?.hasPrefix(#"idle.timeout: "0s" is not a duration"#) == true)
+        #expect(refusal(environment: ["GATEWAY_HEADER_TIMEOUT": "10"])?.contains("(from GATEWAY_HEADER_TIMEOUT)") == true)
+        #expect(refusal(file: (name: "g.yaml", text: "body:\n  timeout: later\n"))?.hasPrefix("body.timeout: ") == true)
+        #expect(refusal(["--max-connections", "0"])
+            == #"max.connections: "0" is not a whole number, at least 1 (from --max-connections)"#)
+    }
+
     @Test func aJSONFileWorksAsWell() throws {
         let settings = try read(file: (name: "gateway.json", text: #"{"upstream": {"url": "http://127.0.0.1:8090"}, "key.burst": 7}"#))
         #expect(settings.upstreamURL.absoluteString == "http://127.0.0.1:8090")
