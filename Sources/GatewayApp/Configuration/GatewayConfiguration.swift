@@ -50,8 +50,8 @@ public struct GatewayConfiguration: Sendable {
     /// the largest body (`GATEWAY_MAX_BODY`) at 35 KB/s. A deadline for the whole body, not for each read, so that
     /// a client sending one byte now and then cannot hold a connection.
     public var bodyTimeout: Duration = .seconds(30)
-    /// The most connections open at once (`GATEWAY_MAX_CONNECTIONS`, default 1024); one more is closed as soon as
-    /// it is accepted.
+    /// The most connections open at once (`GATEWAY_MAX_CONNECTIONS`, default 1024); one more is reset as soon as it
+    /// is accepted. About 25 KB each when held idle (bench/slowloris), so the default costs some 25 MB at most.
     public var maxConnections: Int = 1024
     /// `serve --sandbox`: the HighLevel sandbox in-process as the upstream.
     public var sandbox: Bool = false
