@@ -75,6 +75,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Every repository in memory, for router-level tests; passes the same conformance suite as the real stores.
+        .target(name: "GatewayMemoryStore", dependencies: ["GatewayCore"], swiftSettings: swiftSettings),
         // An in-memory imitation of HighLevel's OAuth and Contacts API, built from its official OpenAPI spec.
         .target(
             name: "HighLevelSandbox",
@@ -121,6 +123,13 @@ let package = Package(
         // Test support: child processes without Foundation's `Process` (see ChildProcess.swift for why). Linux only.
         .target(name: "ChildProcess", path: "Tests/Support/ChildProcess", swiftSettings: swiftSettings),
         .testTarget(name: "ChildProcessTests", dependencies: ["ChildProcess"], swiftSettings: swiftSettings),
+        // Test support: what every store must do (Tests/Support/RepositoryConformance), run by each store's tests.
+        .target(
+            name: "RepositoryConformance", dependencies: ["GatewayCore"], path: "Tests/Support/RepositoryConformance",
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "GatewayMemoryStoreTests", dependencies: ["GatewayMemoryStore", "RepositoryConformance"],
+            swiftSettings: swiftSettings),
         .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "GatewaySettingsTests",
@@ -133,7 +142,9 @@ let package = Package(
         ),
         .testTarget(
             name: "GatewaySQLiteTests",
-            dependencies: ["GatewaySQLite", "GatewayCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [
+                "GatewaySQLite", "GatewayCore", "RepositoryConformance", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -37,7 +37,7 @@ public struct Gateway: Sendable {
         self.store = storage.store
         self.keyFormat = storage.keyFormat
         self.keyUsage = KeyUsageRecorder(repository: storage.store)
-        self.keys = KeyDirectory(repository: storage.store, format: storage.keyFormat, clock: clock, usage: keyUsage)
+        self.keys = KeyDirectory(keys: storage.store, roles: storage.store, format: storage.keyFormat, clock: clock, usage: keyUsage)
         self.keyLimits = KeyRateLimiter(
             defaultRate: configuration.keyRate, defaultBurst: configuration.keyBurst, clock: clock)
         self.tokens = TokenBroker(

@@ -22,7 +22,7 @@ public enum SandboxBootstrap {
 
     /// A new admin key when the database has none; `nil` when one exists (its secret cannot be shown again).
     public static func ensureAdminKey(_ gateway: Gateway) async throws -> KeyAdministration.CreatedKey? {
-        let administration = KeyAdministration(repository: gateway.store, format: gateway.keyFormat, clock: gateway.clock)
+        let administration = KeyAdministration(keys: gateway.store, roles: gateway.store, format: gateway.keyFormat, clock: gateway.clock)
         guard try await !administration.hasAdminKey() else { return nil }
         return try await administration.create(name: "sandbox-admin", role: Role.admin.name, by: .operator)
     }

@@ -21,7 +21,7 @@ struct KeysCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingFailures {
                 let storage = try common.openStorage()
-                let created = try await KeyAdministration(repository: storage.store, format: storage.keyFormat).create(
+                let created = try await KeyAdministration(keys: storage.store, roles: storage.store, format: storage.keyFormat).create(
                     name: name, role: role, locations: locations.map { $0.split(separator: ",").map(String.init) },
                     rate: rate, burst: burst, expiresIn: expiresIn, by: .operator)
                 switch common.output {
@@ -41,7 +41,7 @@ struct KeysCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingFailures {
                 let storage = try common.openStorage()
-                let keys = try await KeyAdministration(repository: storage.store, format: storage.keyFormat).list()
+                let keys = try await KeyAdministration(keys: storage.store, roles: storage.store, format: storage.keyFormat).list()
                 let summaries = keys.map(KeySummary.init)
                 switch common.output {
                 case .json: try Output.json(["keys": summaries])
@@ -66,7 +66,7 @@ struct KeysCommand: AsyncParsableCommand {
             try await reportingFailures {
                 let storage = try common.openStorage()
                 let key = KeySummary(
-                    try await KeyAdministration(repository: storage.store, format: storage.keyFormat).show(id: id))
+                    try await KeyAdministration(keys: storage.store, roles: storage.store, format: storage.keyFormat).show(id: id))
                 switch common.output {
                 case .json: try Output.json(key)
                 case .table:
@@ -88,7 +88,7 @@ struct KeysCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingFailures {
                 let storage = try common.openStorage()
-                try await KeyAdministration(repository: storage.store, format: storage.keyFormat).revoke(id: id, by: .operator)
+                try await KeyAdministration(keys: storage.store, roles: storage.store, format: storage.keyFormat).revoke(id: id, by: .operator)
                 switch common.output {
                 case .json: try Output.json(["id": id, "status": "revoked"])
                 case .table: print("Key \(id) revoked.")
@@ -107,7 +107,7 @@ struct KeysCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingFailures {
                 let storage = try common.openStorage()
-                let rotated = try await KeyAdministration(repository: storage.store, format: storage.keyFormat).rotate(
+                let rotated = try await KeyAdministration(keys: storage.store, roles: storage.store, format: storage.keyFormat).rotate(
                     id: id, grace: grace, by: .operator)
                 switch common.output {
                 case .json: try Output.json(rotated)

@@ -67,6 +67,9 @@ extension SQLiteStore: KeyRepository {
         }
     }
 
+}
+
+extension SQLiteStore: RoleRepository {
     public func insertRole(_ role: Role, at date: Date) async throws -> Bool {
         try await pool.write { db in
             try db.execute(
@@ -101,6 +104,9 @@ extension SQLiteStore: KeyRepository {
         }
     }
 
+}
+
+extension SQLiteStore {
     private static func decodeKey(_ row: Row) -> APIKey {
         let locations: String? = row["locations"]
         return APIKey(

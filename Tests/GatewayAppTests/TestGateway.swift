@@ -107,7 +107,7 @@ final class TestGateway: Sendable {
             configuration: configuration, storage: try GatewayStorage.open(configuration),
             upstream: CurlUpstreamClient(client: client), lifecycle: options.lifecycle, logger: logger)
         if options.connect, options.sharing == nil { _ = try await SandboxBootstrap.connect(gateway) }
-        let keys = KeyAdministration(repository: gateway.store, format: gateway.keyFormat)
+        let keys = KeyAdministration(keys: gateway.store, roles: gateway.store, format: gateway.keyFormat)
         let admin = try await keys.create(name: "test-admin", role: "admin", by: .operator).key
         let editor = try await keys.create(name: "test-editor", role: "editor", by: .operator).key
         let reader = try await keys.create(name: "test-reader", role: "reader", by: .operator).key
@@ -174,7 +174,7 @@ final class TestGateway: Sendable {
         role: String, name: String = "test-key", locations: [String]? = nil, rate: String? = nil, burst: Int? = nil,
         expiresIn: String? = nil
     ) async throws -> KeyAdministration.CreatedKey {
-        let created = try await KeyAdministration(repository: gateway.store, format: gateway.keyFormat).create(
+        let created = try await KeyAdministration(keys: gateway.store, roles: gateway.store, format: gateway.keyFormat).create(
             name: name, role: role, locations: locations, rate: rate, burst: burst, expiresIn: expiresIn, by: .operator)
         gateway.keys.invalidate()
         return created

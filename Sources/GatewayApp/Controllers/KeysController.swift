@@ -21,7 +21,7 @@ struct KeysController {
     }
 
     private var administration: KeyAdministration {
-        KeyAdministration(repository: gateway.store, format: gateway.keyFormat, clock: gateway.clock)
+        KeyAdministration(keys: gateway.store, roles: gateway.store, format: gateway.keyFormat, clock: gateway.clock)
     }
 
     func addRoutes(to router: Router<GatewayContext>) {

@@ -35,11 +35,15 @@ public struct KeyAdministration: Sendable {
     }
 
     private let repository: any KeyRepository
+    private let roles: any RoleRepository
     private let format: KeyFormat
     private let clock: any WallClock
 
-    public init(repository: any KeyRepository, format: KeyFormat, clock: any WallClock = SystemWallClock()) {
-        self.repository = repository
+    public init(
+        keys: any KeyRepository, roles: any RoleRepository, format: KeyFormat, clock: any WallClock = SystemWallClock()
+    ) {
+        self.repository = keys
+        self.roles = roles
         self.format = format
         self.clock = clock
     }
@@ -52,7 +56,7 @@ public struct KeyAdministration: Sendable {
         guard !trimmed.isEmpty, trimmed.count <= 100, !trimmed.contains(where: \.isNewline) else {
             throw GatewayError.badRequest("A key needs a name of 1 to 100 characters on one line.")
         }
-        let roles = Role.builtIns + (try await repository.customRoles())
+        let roles = Role.builtIns + (try await roles.customRoles())
         guard let granted = roles.first(where: { $0.name == role }) else {
             throw GatewayError.badRequest(
                 "Unknown role '\(role)'. Roles: \(roles.map(\.name).joined(separator: ", ")).")
@@ -132,7 +136,7 @@ public struct KeyAdministration: Sendable {
     /// exists is treated as holding every scope: only a key that holds them all may act on it.
     private func requireAuthority(of actor: AdministrativeActor, over key: APIKey, to what: String) async throws {
         guard actor != .operator else { return }
-        let roles = Role.builtIns + (try await repository.customRoles())
+        let roles = Role.builtIns + (try await roles.customRoles())
         let scopes = roles.first(where: { $0.name == key.role })?.scopes ?? Set(Scope.all)
         try actor.requireAuthority(over: scopes, locations: key.locations, to: what)
     }

@@ -14,7 +14,8 @@ public final class KeyDirectory: Sendable {
         var loadedAt: Date
     }
 
-    private let repository: any KeyRepository
+    private let keyRepository: any KeyRepository
+    private let roleRepository: any RoleRepository
     private let format: KeyFormat
     private let clock: any WallClock
     private let refreshInterval: TimeInterval
@@ -23,11 +24,12 @@ public final class KeyDirectory: Sendable {
     private let usage: KeyUsageRecorder?
 
     public init(
-        repository: any KeyRepository, format: KeyFormat, clock: any WallClock = SystemWallClock(),
+        keys: any KeyRepository, roles: any RoleRepository, format: KeyFormat, clock: any WallClock = SystemWallClock(),
         refreshInterval: TimeInterval = 1, usage: KeyUsageRecorder? = nil
     ) {
         self.usage = usage
-        self.repository = repository
+        self.keyRepository = keys
+        self.roleRepository = roles
         self.format = format
         self.clock = clock
         self.refreshInterval = refreshInterval
@@ -98,8 +100,8 @@ public final class KeyDirectory: Sendable {
     }
 
     private func load() async throws {
-        let keys = try await repository.keys()
-        let custom = try await repository.customRoles()
+        let keys = try await keyRepository.keys()
+        let custom = try await roleRepository.customRoles()
         var roles = Dictionary(uniqueKeysWithValues: Role.builtIns.map { ($0.name, $0) })
         for role in custom { roles[role.name] = role }
         var rates: [String: Rate] = [:]

@@ -2,10 +2,10 @@ import Foundation
 
 /// Listing, creating and deleting roles: the one implementation behind `roles …` and `/admin/v1/roles`.
 public struct RoleAdministration: Sendable {
-    private let repository: any KeyRepository
+    private let repository: any RoleRepository
     private let clock: any WallClock
 
-    public init(repository: any KeyRepository, clock: any WallClock = SystemWallClock()) {
+    public init(repository: any RoleRepository, clock: any WallClock = SystemWallClock()) {
         self.repository = repository
         self.clock = clock
     }

@@ -1,0 +1,10 @@
+import GatewayMemoryStore
+import RepositoryConformance
+import Testing
+
+@Suite struct InMemoryStoreConformanceTests {
+    @Test(arguments: RepositoryConformance.cases)
+    func conforms(_ check: RepositoryConformance) async throws {
+        try await check.run(on: InMemoryStore())
+    }
+}

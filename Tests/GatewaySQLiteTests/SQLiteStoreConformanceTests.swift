@@ -1,0 +1,17 @@
+import Foundation
+import GatewayCore
+import GatewaySQLite
+import RepositoryConformance
+import Testing
+
+/// The conformance suite against a real SQLite file.
+@Suite struct SQLiteStoreConformanceTests {
+    @Test(arguments: RepositoryConformance.cases)
+    func conforms(_ check: RepositoryConformance) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cgw-conform-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try SQLiteStore(
+            path: directory.appendingPathComponent("store.sqlite").path, cipher: TokenCipher(secret: GatewaySecret.generate()))
+        try await check.run(on: store)
+    }
+}
