@@ -1,0 +1,84 @@
+/// One of the gateway's own routes (admin API, OAuth callback, operations), described once: the router registers
+/// it, the authentication middleware takes its scope from here, the audit trail and metrics label requests with it,
+/// and the OpenAPI document lists it.
+public struct GatewayRoute: Sendable, Hashable, Identifiable {
+    /// The OpenAPI `operationId`.
+    public let id: String
+    public let method: String
+    /// Hummingbird's route syntax, which is also OpenAPI's: `/admin/v1/keys/{id}`.
+    public let path: String
+    /// The scope a key needs; `nil` for routes that take no key.
+    public let scope: Scope?
+    public let summary: String
+
+    public init(id: String, method: String, path: String, scope: Scope?, summary: String) {
+        self.id = id
+        self.method = method
+        self.path = path
+        self.scope = scope
+        self.summary = summary
+    }
+
+    /// The audit record's `route`, e.g. `DELETE /admin/v1/keys/{id}`.
+    public var label: String { "\(method) \(path)" }
+}
+
+extension GatewayRoute {
+    public static let listKeys = Self(
+        id: "list-keys", method: "GET", path: "/admin/v1/keys", scope: .keysManage, summary: "List keys (never their secrets)")
+    public static let createKey = Self(
+        id: "create-key", method: "POST", path: "/admin/v1/keys", scope: .keysManage,
+        summary: "Create a key; its secret is shown this once")
+    public static let showKey = Self(
+        id: "show-key", method: "GET", path: "/admin/v1/keys/{id}", scope: .keysManage, summary: "Show a key")
+    public static let revokeKey = Self(
+        id: "revoke-key", method: "DELETE", path: "/admin/v1/keys/{id}", scope: .keysManage, summary: "Revoke a key")
+    public static let rotateKey = Self(
+        id: "rotate-key", method: "POST", path: "/admin/v1/keys/{id}/rotate", scope: .keysManage,
+        summary: "Rotate a key's secret, optionally keeping the old one for a grace period")
+    public static let listRoles = Self(
+        id: "list-roles", method: "GET", path: "/admin/v1/roles", scope: .rolesManage,
+        summary: "List roles and their scopes")
+    public static let createRole = Self(
+        id: "create-role", method: "POST", path: "/admin/v1/roles", scope: .rolesManage, summary: "Create a role")
+    public static let deleteRole = Self(
+        id: "delete-role", method: "DELETE", path: "/admin/v1/roles/{name}", scope: .rolesManage,
+        summary: "Delete a role that no key uses")
+    public static let listConnections = Self(
+        id: "list-connections", method: "GET", path: "/admin/v1/connections", scope: .connectionsManage,
+        summary: "List HighLevel locations and their state (never tokens)")
+    public static let authorizeConnection = Self(
+        id: "authorize-connection", method: "POST", path: "/admin/v1/connections/authorize",
+        scope: .connectionsManage, summary: "Begin connecting a location: the address to open")
+    public static let removeConnection = Self(
+        id: "remove-connection", method: "DELETE", path: "/admin/v1/connections/{locationId}",
+        scope: .connectionsManage, summary: "Remove a location's connection")
+    public static let listAudit = Self(
+        id: "list-audit", method: "GET", path: "/admin/v1/audit", scope: .auditRead,
+        summary: "Review the audit trail, newest first")
+    public static let verifyAudit = Self(
+        id: "verify-audit", method: "GET", path: "/admin/v1/audit/verify", scope: .auditRead,
+        summary: "Verify the audit trail's hash chain and signed checkpoints")
+    public static let oauthCallback = Self(
+        id: "oauth-callback", method: "GET", path: "/oauth/callback", scope: nil,
+        summary: "Finish an authorization begun by authorize-url")
+    public static let healthz = Self(
+        id: "healthz", method: "GET", path: "/healthz", scope: nil, summary: "The process answers")
+    public static let readyz = Self(
+        id: "readyz", method: "GET", path: "/readyz", scope: nil, summary: "The store answers")
+    public static let metrics = Self(
+        id: "metrics", method: "GET", path: "/metrics", scope: nil, summary: "Prometheus metrics")
+    public static let openAPI = Self(
+        id: "openapi", method: "GET", path: "/openapi.json", scope: nil, summary: "This document")
+
+    /// Every route of the gateway's own, in the order the documentation lists them.
+    public static let all: [GatewayRoute] = [
+        listKeys, createKey, showKey, revokeKey, rotateKey, listRoles, createRole, deleteRole, listConnections,
+        authorizeConnection, removeConnection, listAudit, verifyAudit, oauthCallback, healthz, readyz, metrics, openAPI,
+    ]
+
+    /// The route a matched request is on, by its method and Hummingbird's endpoint path.
+    public static func matching(method: String, path: String) -> GatewayRoute? {
+        all.first { $0.method == method && $0.path == path }
+    }
+}
