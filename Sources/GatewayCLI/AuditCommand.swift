@@ -6,8 +6,10 @@ import GatewaySQLite
 
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "audit", abstract: "Review, export, verify and prune the audit trail.",
-        subcommands: [List.self, Export.self, Verify.self, Prune.self, AuditBenchCommand.self])
+        commandName: "audit", abstract: "Review, export, verify and prune the audit trail; its signed checkpoints.",
+        subcommands: [
+            List.self, Export.self, Verify.self, Prune.self, AuditBenchCommand.self,
+        ])
 
     /// The filters `list` and `export` share.
     struct Filters: ParsableArguments {
@@ -78,28 +80,36 @@ struct AuditCommand: AsyncParsableCommand {
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check the hash chain; exit 1 naming the first record that fails.")
+            abstract: "Check the hash chain and every signed checkpoint; exit 1 naming the first record or checkpoint that fails.")
         @OptionGroup var common: CommonOptions
 
         func run() async throws {
             try await reportingFailures {
-                let result = try await common.openStorage().store.verifyAudit()
+                let storage = try common.openStorage()
+                let result = try await storage.store.verifyAudit(key: storage.checkpointSigner.publicKey)
                 switch common.output {
                 case .json: try Output.json(result)
                 case .table:
-                    if result.ok {
-                        let start = result.checkpointSeq.map { " after the prune checkpoint at record \($0)" } ?? ""
-                        print("The audit chain holds: \(result.checked) records checked\(start), last record \(result.lastSeq).")
-                    }
+                    if result.ok { print(Self.summary(result)) }
                 }
                 if let failure = result.firstFailure { throw failure }
             }
+        }
+
+        static func summary(_ result: AuditVerification) -> String {
+            let start = result.checkpointSeq.map { " after the prune checkpoint at record \($0)" } ?? ""
+            let signed = switch (result.checkpointsChecked, result.signedSeq) {
+            case (0, _), (_, nil): "no signed checkpoint yet"
+            case (1, let seq?): "it agrees with 1 signed checkpoint, through record \(seq)"
+            case (let count, let seq?): "it agrees with \(count) signed checkpoints, through record \(seq)"
+            }
+            return "The audit chain holds: \(result.checked) records checked\(start), last record \(result.lastSeq); \(signed)."
         }
     }
 
     struct Prune: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Delete records older than a time, keeping a checkpoint so that the rest still verifies.")
+            abstract: "Delete records older than a time, keeping a signed checkpoint so that the rest still verifies.")
         @OptionGroup var common: CommonOptions
         @Option(help: "Delete records before this time: RFC 3339 or an age such as 90d.") var before: String
 
@@ -107,7 +117,10 @@ struct AuditCommand: AsyncParsableCommand {
             try await reportingFailures {
                 let cutoff = try AuditQuery.time(before, name: "before")
                 let now = Int64(Date().timeIntervalSince1970 * 1000)
-                let pruned = try await common.openStorage().store.pruneAudit(beforeMs: cutoff, nowMs: now)
+                let configuration = try common.configuration()
+                let storage = try GatewayStorage.open(configuration)
+                let pruned = try await storage.store.pruneAudit(
+                    beforeMs: cutoff, nowMs: now, signer: storage.checkpointSigner, node: configuration.node)
                 switch common.output {
                 case .json: try Output.json(["pruned": pruned])
                 case .table: print("\(pruned) audit records before \(AuditChain.rfc3339(milliseconds: cutoff)) pruned.")

@@ -55,7 +55,7 @@ import Testing
             for secret in [gw.editorKey, gw.readerKey, gw.adminKey, "the-secret-code", connection.accessToken] {
                 #expect(!dump.contains(secret))
             }
-            #expect(try await gw.gateway.store.verifyAudit().ok)
+            #expect(try await gw.verifyAudit().ok)
         }
     }
 
@@ -143,7 +143,7 @@ import Testing
     func verificationNamesTheFirstTamperedRecord(_ tampering: Tampering) async throws {
         try await withGateway { gw in
             for _ in 0..<6 { _ = try await gw.call("GET", "/healthz", key: nil) }
-            #expect(try await gw.gateway.store.verifyAudit().ok)
+            #expect(try await gw.verifyAudit().ok)
             let path = try gw.gateway.configuration.sqlitePath()
             let edit = tampering.edit
             let result = try await blocking {
@@ -178,7 +178,7 @@ import Testing
             await gw.gateway.audit.flush()
             let recorded = Set(try await Self.all(gw).map(\.requestId))
             #expect(ids.allSatisfy(recorded.contains))
-            #expect(try await gw.gateway.store.verifyAudit().ok)
+            #expect(try await gw.verifyAudit().ok)
         }
     }
 
@@ -205,7 +205,7 @@ import Testing
             let records = try await Self.all(gw)
             #expect(!records.contains { $0.requestId == refusedId })
             #expect(records.contains { $0.requestId == recovered.header("X-Request-Id") })
-            #expect(try await gw.gateway.store.verifyAudit().ok)
+            #expect(try await gw.verifyAudit().ok)
         }
     }
 }

@@ -186,6 +186,11 @@ final class TestGateway: Sendable {
     /// The `--database` value that CLI commands need to work on this gateway's store.
     var database: String { gateway.configuration.database }
 
+    /// The trail checked as `audit verify` checks it, with this gateway's public key.
+    func verifyAudit() async throws -> AuditVerification {
+        try await gateway.store.verifyAudit(key: gateway.checkpointSigner.publicKey)
+    }
+
     func storedConnection() async throws -> Connection {
         try #require(try await gateway.store.connection(locationId: Self.location))
     }
