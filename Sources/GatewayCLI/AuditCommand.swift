@@ -8,7 +8,7 @@ struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit", abstract: "Review, export, verify and prune the audit trail; its signed checkpoints.",
         subcommands: [
-            List.self, Export.self, Verify.self, Prune.self, AuditBenchCommand.self,
+            List.self, Export.self, Verify.self, Prune.self, Checkpoint.self, PublicKey.self, AuditBenchCommand.self,
         ])
 
     /// The filters `list` and `export` share.
@@ -82,11 +82,18 @@ struct AuditCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Check the hash chain and every signed checkpoint; exit 1 naming the first record or checkpoint that fails.")
         @OptionGroup var common: CommonOptions
+        @Option(help: "Also check against this checkpoint kept elsewhere: what `audit checkpoint` printed (JSON or the note).")
+        var checkpoint: String?
 
         func run() async throws {
             try await reportingFailures {
+                // The file first: a bad one is named before anything else is done.
+                let external = try checkpoint.map { path in
+                    AuditTrailVerifier.Input(
+                        source: .file(path), filedSeq: nil, note: try CheckpointFile.read(path).note.rendered)
+                }
                 let storage = try common.openStorage()
-                let result = try await storage.store.verifyAudit(key: storage.checkpointSigner.publicKey)
+                let result = try await storage.store.verifyAudit(key: storage.checkpointSigner.publicKey, external: external)
                 switch common.output {
                 case .json: try Output.json(result)
                 case .table:
@@ -124,6 +131,43 @@ struct AuditCommand: AsyncParsableCommand {
                 switch common.output {
                 case .json: try Output.json(["pruned": pruned])
                 case .table: print("\(pruned) audit records before \(AuditChain.rfc3339(milliseconds: cutoff)) pruned.")
+                }
+            }
+        }
+    }
+
+    struct Checkpoint: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The latest signed checkpoint, as JSON (with either --output): keep copies elsewhere to verify against.")
+        @OptionGroup var common: CommonOptions
+
+        func run() async throws {
+            try await reportingFailures {
+                let storage = try common.openStorage()
+                guard let latest = try await storage.store.latestAuditCheckpoint(key: storage.checkpointSigner.publicKey)
+                else {
+                    throw GatewayConfiguration.Invalid(
+                        "the audit trail has no signed checkpoint yet: a running gateway signs one every "
+                            + "GATEWAY_AUDIT_CHECKPOINT_INTERVAL (default 1m) and at shutdown, and audit prune signs one")
+                }
+                try Output.json(CheckpointDocument(id: latest.id, signed: latest.signed))
+            }
+        }
+    }
+
+    struct PublicKey: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "public-key", abstract: "The Ed25519 public key that verifies the trail's signed checkpoints.")
+        @OptionGroup var common: CommonOptions
+
+        func run() async throws {
+            try await reportingFailures {
+                let key = try common.openStorage().checkpointSigner.publicKey
+                switch common.output {
+                case .json: try Output.json(PublicKeyDocument(key: key))
+                case .table:
+                    Output.table(["NAME", "KEY ID", "PUBLIC KEY (BASE64)", "VERIFIER KEY"],
+                                 [[key.name, key.keyIDHex, key.base64, key.verifierKey]])
                 }
             }
         }
