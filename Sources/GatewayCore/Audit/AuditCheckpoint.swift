@@ -58,7 +58,7 @@ public struct AuditCheckpoint: Sendable, Equatable {
         guard text.hasSuffix("\n") else { throw Malformed("its text does not end with a newline") }
         let lines = text.dropLast().split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         guard lines.count == 6 else {
-            throw Malformed("its text has \(lines.count) lines; a checkpoint has 6 (origin, seq, hash, node, time, pruned)")
+            throw Malformed("its text is not the 6 lines of a checkpoint (origin, seq, hash, node, time, pruned)")
         }
         let origin = lines[0]
         guard SignedNote.isValidKeyName(origin) else { throw Malformed("its origin '\(origin.prefix(40))' is empty or holds a space or '+'") }

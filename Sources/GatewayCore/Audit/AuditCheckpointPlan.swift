@@ -63,7 +63,9 @@ public enum AuditCheckpointPlan: Sendable, Equatable {
         case .invalid: return .refuse("\(name)'s signature does not verify")
         }
         if signed.seq > trail.seq {
-            return .refuse("records \(trail.seq + 1)…\(signed.seq), which \(name) signed, are missing")
+            let missing = trail.seq + 1 == signed.seq
+                ? "record \(signed.seq), which \(name) signed, is" : "records \(trail.seq + 1)…\(signed.seq), which \(name) signed, are"
+            return .refuse("\(missing) missing")
         }
         if signed.pruned > trail.pruned {
             return .refuse("\(name) was signed with records through \(signed.pruned) pruned; the trail now says \(trail.pruned)")
