@@ -120,6 +120,29 @@ import Testing
         #expect(signer.publicKey.verify(cosigned) == .verified)
     }
 
+    /// docs/audit.md's example, signed under the secret 00 01 02 … 1f: the note, the key and the HKDF derivation were
+    /// computed with Python's cryptography package, outside Swift. The key of every gateway secret in use depends on
+    /// this derivation staying as it is.
+    @Test func theDocumentedExampleIsWhatTheSignerWrites() throws {
+        let secret = try GatewaySecret(bytes: Array(0..<32))
+        let signer = AuditCheckpointSigner(secret: secret)
+        #expect(signer.publicKey.verifierKey == "contacts-gateway/audit+b9acc9c0+AQ242wwfjD+YUYh1jdsqRnBaVyeY9qDZNh/mKF30FPXy")
+        #expect(signer.publicKey.base64 == "DbjbDB+MP5hRiHWN2ypGcFpXJ5j2oNk2H+YoXfQU9fI=")
+        var example = Self.checkpoint
+        example.pruned = 0
+        #expect(try signer.sign(example).rendered == """
+            contacts-gateway/audit
+            1234
+            TDLemJTpRdja32mdspgtf40m8CfOdKV+qXQrUqdO9eA=
+            node gw-1
+            time 2025-11-25T02:20:40.123Z
+            pruned 0
+
+            \u{2014} contacts-gateway/audit uazJwGfferXgFjFFRPiWINttxjYYieE8tJSjG3Yq8V5xoFWaKjUKXt06ILqXHNLPL8AVODocYpNP39q+vnUlAAQZdAk=
+
+            """)
+    }
+
     @Test func aCheckpointKeptElsewhereReadsAsJSONOrAsTheNote() throws {
         let signer = AuditCheckpointSigner(secret: GatewaySecret.generate())
         let signed = try SignedAuditCheckpoint(parsing: try signer.sign(Self.checkpoint).rendered)
