@@ -7,7 +7,7 @@ import Testing
 /// but the public key, and a changed one, another key's or a bad file does not.
 ///
 /// It needs python3 with the `cryptography` package. CI installs that into its virtualenv and puts it first on PATH,
-/// and sets GATEWAY_TEST_REQUIRE_CHECKPOINT_SCRIPT=1 so that a missing one fails instead of skipping the test.
+/// and sets TEST_REQUIRE_CHECKPOINT_SCRIPT=1 so that a missing one fails instead of skipping the test.
 @Suite(.enabled(if: CheckpointScript.python != nil || CheckpointScript.required, "python3 with cryptography not found"))
 struct CheckpointScriptTests {
     @Test func theScriptVerifiesACheckpointTheGatewaySigned() async throws {
@@ -57,7 +57,7 @@ enum CheckpointScript {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
     static var path: String { root.appendingPathComponent("docs/verify-checkpoint.py").path }
-    static var required: Bool { ProcessInfo.processInfo.environment["GATEWAY_TEST_REQUIRE_CHECKPOINT_SCRIPT"] == "1" }
+    static var required: Bool { ProcessInfo.processInfo.environment["TEST_REQUIRE_CHECKPOINT_SCRIPT"] == "1" }
 
     /// The CI virtualenv's python3, else the first python3 on PATH, else the system's, that imports cryptography.
     static let python: String? = {
