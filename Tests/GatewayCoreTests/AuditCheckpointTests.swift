@@ -143,6 +143,21 @@ import Testing
             """)
     }
 
+    @Test func noDescriptionOfTheSignerShowsItsPrivateKey() throws {
+        struct Holder { let signer: AuditCheckpointSigner }
+        let signer = AuditCheckpointSigner(secret: try GatewaySecret(bytes: Array(0..<32)))
+        // The seed HKDF gives for the example secret (Python's cryptography), as Swift prints an array of bytes: how a
+        // service holding the signer would show it in a log line.
+        let seedText = "77, 231, 222, 208, 154, 63"
+        var dumped = ""
+        dump(Holder(signer: signer), to: &dumped)
+        for text in [String(describing: signer), String(reflecting: signer), String(describing: Holder(signer: signer)),
+                     String(reflecting: Holder(signer: signer)), dumped] {
+            #expect(!text.contains(seedText), "\(text)")
+            #expect(text.contains(signer.publicKey.verifierKey), "\(text)")
+        }
+    }
+
     @Test func aCheckpointKeptElsewhereReadsAsJSONOrAsTheNote() throws {
         let signer = AuditCheckpointSigner(secret: GatewaySecret.generate())
         let signed = try SignedAuditCheckpoint(parsing: try signer.sign(Self.checkpoint).rendered)

@@ -10,7 +10,7 @@ import ServiceLifecycle
 /// A round that changes nothing writes nothing (the store compares with the checkpoint written last). A round that
 /// fails, or that the store refuses because the trail contradicts a signed checkpoint, is logged and never stops the
 /// server: the records are still committed, and `audit verify` names what is wrong.
-struct AuditCheckpointService: Service {
+struct AuditCheckpointService: Service, CustomStringConvertible {
     let store: SQLiteStore
     let audit: any AuditSink
     let signer: AuditCheckpointSigner
@@ -28,6 +28,9 @@ struct AuditCheckpointService: Service {
         clock = gateway.clock
         logger = gateway.logger
     }
+
+    /// What ServiceLifecycle logs for it: the schedule and the key, never the signer's insides.
+    var description: String { "AuditCheckpointService(every \(interval) as \(node), \(signer.publicKey.verifierKey))" }
 
     func run() async throws {
         // Returning before the shutdown would stop the whole server (ServiceGroup treats it as a failure).

@@ -25,3 +25,11 @@ public struct AuditCheckpointSigner: Sendable {
             signatures: [.init(keyName: publicKey.name, keyID: publicKey.keyID, bytes: Array(signature))])
     }
 }
+
+// A signer ends up inside things that get printed: ServiceLifecycle logs each service with its stored properties at
+// debug level. The seed is the private key, so no description, debug description or mirror shows it.
+extension AuditCheckpointSigner: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String { "AuditCheckpointSigner(\(publicKey.verifierKey))" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: ["publicKey": publicKey.verifierKey]) }
+}
