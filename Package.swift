@@ -160,6 +160,8 @@ let package = Package(
             name: "GatewayAppTests",
             dependencies: [
                 "GatewayApp", "GatewayCLI", "GatewayCore", "GatewaySQLite", "CurlHTTP", "HighLevelSandbox", "ChildProcess",
+                // Tests tamper with the SQLite file from a connection of their own, as an intruder would.
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -34,6 +34,10 @@ extension Gateway {
                 failures: failedAuthentications, audit: audit,
                 interval: configuration.failedAuthenticationAuditInterval, logger: logger))
         }
+        // Services shut down in reverse order, after the server (the application appends its own after these):
+        // first here, this one shuts down last, so its final checkpoint comes after the server has answered its
+        // requests and the other services have recorded what they hold (the failed authentications' last runs).
+        services.insert(AuditCheckpointService(gateway: self), at: 0)
         return Application(
             router: makeRouter(),
             server: .gateway(

@@ -20,6 +20,7 @@ public struct Gateway: Sendable {
     public let audit: any AuditSink
     /// Failed authentications per client address; `nil` when the limit is off.
     public let failedAuthentications: FailedAuthenticationGuard?
+    public let checkpointSigner: AuditCheckpointSigner
     public let clock: any WallClock
     public let logger: Logger
 
@@ -57,6 +58,7 @@ public struct Gateway: Sendable {
             ledger: storage.store, durability: AuditTrail.Durability(rawValue: configuration.auditDurability) ?? .commit,
             logger: logger)
         self.failedAuthentications = configuration.authFailureLimit.map { FailedAuthenticationGuard(rate: $0, clock: clock) }
+        self.checkpointSigner = storage.checkpointSigner
         self.clock = clock
         self.logger = logger
     }

@@ -15,7 +15,8 @@ struct AuditBenchCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
-            let store = try common.openStorage().store
+            let storage = try common.openStorage()
+            let store = storage.store
             guard let mode = AuditTrail.Durability(rawValue: durability) else {
                 throw GatewayConfiguration.Invalid("durability must be commit or async")
             }
@@ -43,7 +44,7 @@ struct AuditBenchCommand: AsyncParsableCommand {
             let elapsed = ContinuousClock.now - started
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             let verifyStarted = ContinuousClock.now
-            let verification = try await store.verifyAudit()
+            let verification = try await store.verifyAudit(key: storage.checkpointSigner.publicKey)
             let verifySeconds = ContinuousClock.now - verifyStarted
             let rate = Double(total) / seconds
             print("durability=\(mode.rawValue) records=\(total) writers=\(writers) seconds=\(String(format: "%.2f", seconds)) records_per_second=\(Int(rate))")

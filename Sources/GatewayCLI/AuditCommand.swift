@@ -6,8 +6,10 @@ import GatewaySQLite
 
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "audit", abstract: "Review, export, verify and prune the audit trail.",
-        subcommands: [List.self, Export.self, Verify.self, Prune.self, AuditBenchCommand.self])
+        commandName: "audit", abstract: "Review, export, verify and prune the audit trail; its signed checkpoints.",
+        subcommands: [
+            List.self, Export.self, Verify.self, Prune.self, Checkpoint.self, PublicKey.self, AuditBenchCommand.self,
+        ])
 
     /// The filters `list` and `export` share.
     struct Filters: ParsableArguments {
@@ -78,28 +80,43 @@ struct AuditCommand: AsyncParsableCommand {
 
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Check the hash chain; exit 1 naming the first record that fails.")
+            abstract: "Check the hash chain and every signed checkpoint; exit 1 naming the first record or checkpoint that fails.")
         @OptionGroup var common: CommonOptions
+        @Option(help: "Also check against this checkpoint kept elsewhere: what `audit checkpoint` printed (JSON or the note).")
+        var checkpoint: String?
 
         func run() async throws {
             try await reportingFailures {
-                let result = try await common.openStorage().store.verifyAudit()
+                // The file first: a bad one is named before anything else is done.
+                let external = try checkpoint.map { path in
+                    AuditTrailVerifier.Input(
+                        source: .file(path), filedSeq: nil, note: try CheckpointFile.read(path).note.rendered)
+                }
+                let storage = try common.openStorage()
+                let result = try await storage.store.verifyAudit(key: storage.checkpointSigner.publicKey, external: external)
                 switch common.output {
                 case .json: try Output.json(result)
                 case .table:
-                    if result.ok {
-                        let start = result.checkpointSeq.map { " after the prune checkpoint at record \($0)" } ?? ""
-                        print("The audit chain holds: \(result.checked) records checked\(start), last record \(result.lastSeq).")
-                    }
+                    if result.ok { print(Self.summary(result)) }
                 }
                 if let failure = result.firstFailure { throw failure }
             }
+        }
+
+        static func summary(_ result: AuditVerification) -> String {
+            let start = result.checkpointSeq.map { " after the prune checkpoint at record \($0)" } ?? ""
+            let signed = switch (result.checkpointsChecked, result.signedSeq) {
+            case (0, _), (_, nil): "no signed checkpoint yet"
+            case (1, let seq?): "it agrees with 1 signed checkpoint, through record \(seq)"
+            case (let count, let seq?): "it agrees with \(count) signed checkpoints, through record \(seq)"
+            }
+            return "The audit chain holds: \(result.checked) records checked\(start), last record \(result.lastSeq); \(signed)."
         }
     }
 
     struct Prune: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Delete records older than a time, keeping a checkpoint so that the rest still verifies.")
+            abstract: "Delete records older than a time, keeping a signed checkpoint so that the rest still verifies.")
         @OptionGroup var common: CommonOptions
         @Option(help: "Delete records before this time: RFC 3339 or an age such as 90d.") var before: String
 
@@ -107,10 +124,50 @@ struct AuditCommand: AsyncParsableCommand {
             try await reportingFailures {
                 let cutoff = try AuditQuery.time(before, name: "before")
                 let now = Int64(Date().timeIntervalSince1970 * 1000)
-                let pruned = try await common.openStorage().store.pruneAudit(beforeMs: cutoff, nowMs: now)
+                let configuration = try common.configuration()
+                let storage = try GatewayStorage.open(configuration)
+                let pruned = try await storage.store.pruneAudit(
+                    beforeMs: cutoff, nowMs: now, signer: storage.checkpointSigner, node: configuration.node)
                 switch common.output {
                 case .json: try Output.json(["pruned": pruned])
                 case .table: print("\(pruned) audit records before \(AuditChain.rfc3339(milliseconds: cutoff)) pruned.")
+                }
+            }
+        }
+    }
+
+    struct Checkpoint: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The latest signed checkpoint, as JSON (with either --output): keep copies elsewhere to verify against.")
+        @OptionGroup var common: CommonOptions
+
+        func run() async throws {
+            try await reportingFailures {
+                let storage = try common.openStorage()
+                guard let latest = try await storage.store.latestAuditCheckpoint(key: storage.checkpointSigner.publicKey)
+                else {
+                    throw GatewayConfiguration.Invalid(
+                        "the audit trail has no signed checkpoint yet: a running gateway signs one every "
+                            + "GATEWAY_AUDIT_CHECKPOINT_INTERVAL (default 1m) and at shutdown, and audit prune signs one")
+                }
+                try Output.json(CheckpointDocument(id: latest.id, signed: latest.signed))
+            }
+        }
+    }
+
+    struct PublicKey: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "public-key", abstract: "The Ed25519 public key that verifies the trail's signed checkpoints.")
+        @OptionGroup var common: CommonOptions
+
+        func run() async throws {
+            try await reportingFailures {
+                let key = try common.openStorage().checkpointSigner.publicKey
+                switch common.output {
+                case .json: try Output.json(PublicKeyDocument(key: key))
+                case .table:
+                    Output.table(["NAME", "KEY ID", "PUBLIC KEY (BASE64)", "VERIFIER KEY"],
+                                 [[key.name, key.keyIDHex, key.base64, key.verifierKey]])
                 }
             }
         }

@@ -67,6 +67,11 @@ struct GatewayServer {
             }
         }
 
+        logger.info("audit checkpoints are signed", metadata: [
+            "node": "\(configuration.node)", "verifierKey": "\(gateway.checkpointSigner.publicKey.verifierKey)",
+            "interval": "\(configuration.auditCheckpointInterval)",
+        ])
+
         let host = configuration.listenHost
         let note = configuration.sandbox ? " (upstream: the in-process HighLevel sandbox)" : ""
         let app = gateway.makeApplication(host: host, port: configuration.listenPort) { port in
@@ -77,7 +82,8 @@ struct GatewayServer {
             configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         logger.info("stopped accepting; the requests in flight are answered")
-        // In `async` durability, what is still queued is written before the process ends.
+        // In `async` durability, what is still queued is written before the process ends. (The checkpoint service
+        // has flushed already, to sign the final checkpoint; this is for anything recorded since.)
         await gateway.audit.flush()
         logger.info("audit trail flushed; exiting")
         await sandboxGroup?.triggerGracefulShutdown()

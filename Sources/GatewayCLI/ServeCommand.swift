@@ -31,6 +31,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("header-timeout"), help: "Most time a request's head may take (GATEWAY_HEADER_TIMEOUT; default 10s).") var headerTimeout: String?
     @Option(name: .customLong("body-timeout"), help: "Most time a request's whole body may take (GATEWAY_BODY_TIMEOUT; default 30s).") var bodyTimeout: String?
     @Option(name: .customLong("max-connections"), help: "Most connections open at once (GATEWAY_MAX_CONNECTIONS; default 1024).") var maxConnections: String?
+    @Option(name: .customLong("audit-checkpoint-interval"), help: "How often to sign the audit trail, e.g. 1m (GATEWAY_AUDIT_CHECKPOINT_INTERVAL).") var auditCheckpointInterval: String?
+    @Option(help: "This gateway's name in signed checkpoints (GATEWAY_NODE; default the host name).") var node: String?
     @Flag(help: "Run the HighLevel sandbox in-process as the upstream, with loc-sandbox connected.") var sandbox = false
     @Option(name: .customLong("sandbox-token-lifetime"), help: "With --sandbox: access-token lifetime, e.g. 1h.") var sandboxTokenLifetime: String?
 
@@ -57,6 +59,8 @@ struct ServeCommand: AsyncParsableCommand {
             if let headerTimeout { try configuration.setHeaderTimeout(headerTimeout) }
             if let bodyTimeout { try configuration.setBodyTimeout(bodyTimeout) }
             if let maxConnections { try configuration.setMaxConnections(maxConnections) }
+            if let auditCheckpointInterval { try configuration.setAuditCheckpointInterval(auditCheckpointInterval) }
+            if let node { try configuration.setNode(node) }
             configuration.sandbox = sandbox
             if let sandboxTokenLifetime {
                 guard let lifetime = DurationText.duration(sandboxTokenLifetime), lifetime >= .seconds(1) else {

@@ -41,23 +41,26 @@ extension SQLiteStore: AuditLedger {
         if let row = try Row.fetchOne(last) {
             return (row[0], row[1])
         }
-        let checkpoint = try db.cachedStatement(sql: "SELECT seq, hash FROM audit_checkpoint WHERE id = 1")
-        if let row = try Row.fetchOne(checkpoint) {
-            return (row[0], row[1])
-        }
+        if let boundary = try pruneBoundary(db) { return (boundary.seq, boundary.hash) }
         return (0, AuditChain.genesis)
     }
 
-    public struct AuditCheckpoint: Sendable, Equatable {
+    /// The prune checkpoint: the last pruned record's seq and hash (`audit_checkpoint`, one row at most).
+    static func pruneBoundary(_ db: Database) throws -> (seq: Int64, hash: String)? {
+        let statement = try db.cachedStatement(sql: "SELECT seq, hash FROM audit_checkpoint WHERE id = 1")
+        return try Row.fetchOne(statement).map { (seq: $0[0], hash: $0[1]) }
+    }
+
+    public struct AuditPruneBoundary: Sendable, Equatable {
         public var seq: Int64
         public var hash: String
         public var prunedBeforeMs: Int64
     }
 
-    public func auditCheckpoint() async throws -> AuditCheckpoint? {
+    public func auditPruneBoundary() async throws -> AuditPruneBoundary? {
         try await pool.read { db in
             try Row.fetchOne(db, sql: "SELECT seq, hash, pruned_before_ms FROM audit_checkpoint WHERE id = 1").map {
-                AuditCheckpoint(seq: $0[0], hash: $0[1], prunedBeforeMs: $0[2])
+                AuditPruneBoundary(seq: $0[0], hash: $0[1], prunedBeforeMs: $0[2])
             }
         }
     }
@@ -93,53 +96,94 @@ extension SQLiteStore: AuditLedger {
         }
     }
 
-    /// Checks the whole chain, from the prune checkpoint (if any) to the last record, in one read snapshot (so a
-    /// concurrent append or prune cannot make it see half a change) and through a cursor (so memory stays flat).
-    public func verifyAudit() async throws -> AuditVerification {
+    /// Checks the whole trail: the chain from the prune checkpoint (if any) to the last record, and every signed
+    /// checkpoint (and `external`, one kept elsewhere) against it, in one read snapshot (so a concurrent append or
+    /// prune cannot make it see half a change) and through cursors (so memory stays flat).
+    public func verifyAudit(key: AuditCheckpointKey, external: AuditTrailVerifier.Input? = nil) async throws
+        -> AuditVerification
+    {
         try await pool.read { db in
-            let checkpoint = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_checkpoint WHERE id = 1")
-                .map { (seq: $0[0] as Int64, hash: $0[1] as String) }
-            var verifier = AuditVerifier(after: checkpoint)
-            var failure: AuditVerifier.Failure?
-            let rows = try Row.fetchCursor(db, sql: "SELECT \(Self.auditColumns) FROM audit_records ORDER BY seq")
-            while failure == nil, let row = try rows.next() {
-                do { try verifier.check(Self.auditRecord(row)) } catch let broken as AuditVerifier.Failure { failure = broken }
+            let boundary = try Self.pruneBoundary(db)
+            var verifier = AuditTrailVerifier(key: key, boundary: boundary)
+            var failure: AuditTrailVerifier.Failure?
+            do {
+                try Self.walk(db, through: nil, external: external, into: &verifier)
+                try verifier.finish()
+            } catch let broken as AuditTrailVerifier.Failure {
+                failure = broken
             }
-            return AuditVerification(ok: failure == nil, checked: verifier.checked, firstFailure: failure,
-                                     lastSeq: verifier.expectedSeq - 1, checkpointSeq: checkpoint?.seq)
+            return AuditVerification(
+                checked: verifier.checked, firstFailure: failure, lastSeq: verifier.lastSeq,
+                checkpointSeq: boundary?.seq, checkpointsChecked: verifier.checkpointsChecked,
+                signedSeq: verifier.signedSeq)
         }
     }
 
-    /// Deletes the records older than `beforeMs` (a prefix of the chain: it stops at the first newer record) and
-    /// leaves a checkpoint with the last deleted record's seq and hash, so what remains still verifies. Refuses to
-    /// prune a part of the chain that does not verify: that would hide the tampering.
-    public func pruneAudit(beforeMs: Int64, nowMs: Int64) async throws -> Int {
+    /// Feeds `verifier` the records (up to `lastSeq`, if given) and the checkpoints filed at or below them, merged in
+    /// seq order as it needs them.
+    static func walk(
+        _ db: Database, through lastSeq: Int64?, external: AuditTrailVerifier.Input?,
+        into verifier: inout AuditTrailVerifier
+    ) throws {
+        let limit = lastSeq ?? .max
+        var checkpoints = try CheckpointFeed(db, through: limit, external: external)
+        let rows = try Row.fetchCursor(
+            db, sql: "SELECT \(auditColumns) FROM audit_records WHERE seq <= ? ORDER BY seq", arguments: [limit])
+        while let row = try rows.next() {
+            let record = auditRecord(row)
+            while let checkpoint = try checkpoints.next(atMost: record.seq) { try verifier.check(checkpoint) }
+            try verifier.check(record)
+        }
+        while let checkpoint = try checkpoints.next(atMost: .max) { try verifier.check(checkpoint) }
+    }
+
+    /// Deletes the records older than `beforeMs` (a prefix of the chain: it stops at the first newer record), leaves
+    /// a prune checkpoint with the last deleted record's seq and hash so that what remains still verifies, and signs a
+    /// checkpoint at that boundary in the same transaction, so that a prune checkpoint nobody signed shows.
+    ///
+    /// Refuses to prune a part of the trail that does not verify (its chain, and the checkpoints that cover it): that
+    /// would hide the tampering. Checkpoints below the new boundary go with the records they covered.
+    public func pruneAudit(beforeMs: Int64, nowMs: Int64, signer: AuditCheckpointSigner, node: String) async throws
+        -> Int
+    {
         try await pool.writeWithoutTransaction { db in
             var pruned = 0
             try db.inTransaction(.immediate) {
-                let checkpoint = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_checkpoint WHERE id = 1")
-                    .map { (seq: $0[0] as Int64, hash: $0[1] as String) }
+                let boundary = try Self.pruneBoundary(db)
                 let firstKept = try Int64.fetchOne(db, sql: "SELECT MIN(seq) FROM audit_records WHERE time_ms >= ?",
                                                    arguments: [beforeMs])
                 let lastPruned: Int64? = try firstKept.map { $0 - 1 }
                     ?? Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM audit_records")
-                guard let lastPruned, lastPruned > (checkpoint?.seq ?? 0) else { return .rollback }
-                var verifier = AuditVerifier(after: checkpoint)
-                let rows = try Row.fetchCursor(
-                    db, sql: "SELECT \(Self.auditColumns) FROM audit_records WHERE seq <= ? ORDER BY seq",
-                    arguments: [lastPruned])
-                while let row = try rows.next() { try verifier.check(Self.auditRecord(row)) }
+                guard let lastPruned, lastPruned > (boundary?.seq ?? 0) else { return .rollback }
+                var verifier = AuditTrailVerifier(key: signer.publicKey, boundary: boundary)
+                do {
+                    try Self.walk(db, through: lastPruned, external: nil, into: &verifier)
+                    try verifier.finish()
+                } catch let broken as AuditTrailVerifier.Failure {
+                    throw PruneRefused(failure: broken)
+                }
                 guard verifier.checked > 0 else { return .rollback }
+                let hash = verifier.lastHash
                 try db.execute(sql: "DELETE FROM audit_records WHERE seq <= ?", arguments: [lastPruned])
                 try db.execute(sql: """
                     INSERT INTO audit_checkpoint (id, seq, hash, pruned_before_ms, pruned_at_ms) VALUES (1, ?, ?, ?, ?)
                     ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash,
                         pruned_before_ms = excluded.pruned_before_ms, pruned_at_ms = excluded.pruned_at_ms
-                    """, arguments: [verifier.expectedSeq - 1, verifier.lastHash, beforeMs, nowMs])
+                    """, arguments: [lastPruned, hash, beforeMs, nowMs])
+                let checkpoint = AuditCheckpoint(seq: lastPruned, hash: hash, node: node, timeMs: nowMs, pruned: lastPruned)
+                try Self.insertCheckpoint(try signer.sign(checkpoint), seq: lastPruned, in: db)
+                try db.execute(sql: "DELETE FROM audit_signed_checkpoints WHERE seq < ?", arguments: [lastPruned])
                 pruned = verifier.checked
                 return .commit
             }
             return pruned
+        }
+    }
+
+    public struct PruneRefused: Error, CustomStringConvertible {
+        public var failure: AuditTrailVerifier.Failure
+        public var description: String {
+            "nothing was pruned: the part of the trail to prune fails verification (\(failure.description))"
         }
     }
 
@@ -159,26 +203,5 @@ extension SQLiteStore: AuditLedger {
             }
         }
         return record
-    }
-}
-
-/// What `audit verify` reports.
-public struct AuditVerification: Sendable, Encodable {
-    public var ok: Bool
-    public var checked: Int
-    public var firstFailure: AuditVerifier.Failure?
-    public var lastSeq: Int64
-    public var checkpointSeq: Int64?
-
-    private enum Keys: String, CodingKey { case ok, checked, firstFailingSeq, reason, lastSeq, checkpointSeq }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: Keys.self)
-        try c.encode(ok, forKey: .ok)
-        try c.encode(checked, forKey: .checked)
-        try c.encode(firstFailure?.seq, forKey: .firstFailingSeq)
-        try c.encode(firstFailure?.reason, forKey: .reason)
-        try c.encode(lastSeq, forKey: .lastSeq)
-        try c.encode(checkpointSeq, forKey: .checkpointSeq)
     }
 }

@@ -159,6 +159,19 @@ public final class SQLiteStore: Sendable {
         migrator.registerMigration("v5: audit records that stand for a run of requests") { db in
             try db.execute(sql: "ALTER TABLE audit_records ADD COLUMN count INTEGER")
         }
+        migrator.registerMigration("v6: signed audit checkpoints") { db in
+            // Append-only: a row is a signed note (C2SP signed-note, tlog-checkpoint text) as it was signed. `seq` (the
+            // note's size) is where it is filed, for reading in seq order beside the records; verification checks it
+            // against the note, the only part a signature covers.
+            try db.execute(sql: """
+                CREATE TABLE audit_signed_checkpoints (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    seq INTEGER NOT NULL,
+                    note TEXT NOT NULL
+                );
+                CREATE INDEX audit_signed_checkpoints_seq ON audit_signed_checkpoints(seq);
+                """)
+        }
         return migrator
     }
 }

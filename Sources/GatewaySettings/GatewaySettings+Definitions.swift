@@ -30,6 +30,11 @@ extension GatewaySettings {
         Setting("audit.durability", \.auditDurability, .choice(AuditTrail.Durability.self),
                 "commit: a response leaves only after its audit record is committed; async is faster and can lose "
                     + "the newest records in a crash."),
+        Setting("audit.checkpoint.interval", \.auditCheckpointInterval, .duration(atLeast: .seconds(1)),
+                "How often the gateway signs its audit trail's count and head hash (a checkpoint that audit verify "
+                    + "holds the records to); it signs once more when it stops."),
+        Setting("node", \.node, .optional(.node), "This gateway's name in the checkpoints it signs.",
+                default: "the host name"),
         Setting("key.rate", \.keyRate, .rate, "The rate of keys that set none of their own."),
         Setting("key.burst", \.keyBurst, .integer(atLeast: 1), "The burst of keys that set none of their own."),
         Setting("max.body", \.maxBody, .size, "The largest request body the gateway reads (413 above it)."),

@@ -25,6 +25,10 @@ public struct GatewaySettings: Sendable, Equatable {
     public var upstreamLimit: Rate? = Rate(count: 100, perSeconds: 10)
     public var upstreamTimeout: Duration = .seconds(30)
     public var auditDurability = AuditTrail.Durability.commit
+    /// How often the gateway signs a checkpoint of its audit trail.
+    public var auditCheckpointInterval: Duration = .seconds(60)
+    /// This gateway's name in the checkpoints it signs; `nil`: the host name.
+    public var node: String?
     /// The rate and burst of keys that set none.
     public var keyRate = Rate(count: 20, perSeconds: 1)
     public var keyBurst = 40

@@ -31,6 +31,22 @@ extension SettingKind where Value == Duration {
         parse: { DurationText.duration($0).flatMap { $0 > .zero ? $0 : nil } }, render: { DurationText.text($0) })
 }
 
+extension SettingKind where Value == Duration {
+    /// A duration no shorter than `minimum`.
+    static func duration(atLeast minimum: Duration) -> SettingKind {
+        SettingKind(
+            expects: "a duration like 30s, 15m or 12h, at least \(DurationText.text(minimum))",
+            parse: { DurationText.duration($0).flatMap { $0 >= minimum ? $0 : nil } }, render: { DurationText.text($0) })
+    }
+}
+
+extension SettingKind where Value == String {
+    /// A node's name, as signed checkpoints carry it.
+    static let node = SettingKind(
+        expects: "1 to 253 letters, digits, '.', '-' or '_'", parse: { AuditCheckpoint.isValidNode($0) ? $0 : nil },
+        render: { $0 })
+}
+
 extension SettingKind where Value == Rate {
     static let rate = SettingKind(
         expects: "a rate like 100/10s", parse: { Rate($0) }, render: { $0.description })

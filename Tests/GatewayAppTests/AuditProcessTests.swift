@@ -55,7 +55,7 @@ import Testing
             }
             // New records chain on after the pruned ones, and a deletion right after the checkpoint is still caught.
             _ = try await gw.call("GET", "/healthz", key: nil)
-            #expect(try await gw.gateway.store.verifyAudit().ok)
+            #expect(try await gw.verifyAudit().ok)
             let path = try gw.gateway.configuration.sqlitePath()
             try await blocking {
                 _ = try Executable.run(["-c", "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\nc.execute('DELETE FROM audit_records WHERE seq = 4')\nc.commit()", path], python: true)

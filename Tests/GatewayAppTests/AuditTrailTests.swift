@@ -55,7 +55,7 @@ import Testing
             for secret in [gw.editorKey, gw.readerKey, gw.adminKey, "the-secret-code", connection.accessToken] {
                 #expect(!dump.contains(secret))
             }
-            #expect(try await gw.gateway.store.verifyAudit().ok)
+            #expect(try await gw.verifyAudit().ok)
         }
     }
 
@@ -143,7 +143,7 @@ import Testing
     func verificationNamesTheFirstTamperedRecord(_ tampering: Tampering) async throws {
         try await withGateway { gw in
             for _ in 0..<6 { _ = try await gw.call("GET", "/healthz", key: nil) }
-            #expect(try await gw.gateway.store.verifyAudit().ok)
+            #expect(try await gw.verifyAudit().ok)
             let path = try gw.gateway.configuration.sqlitePath()
             let edit = tampering.edit
             let result = try await blocking {
@@ -165,6 +165,30 @@ import Testing
         }
     }
 
+    @Test func verificationOverHTTPHoldsTheTrailToItsSignedCheckpoints() async throws {
+        try await withGateway { gw in
+            for _ in 0..<6 { _ = try await gw.call("GET", "/healthz", key: nil) }
+            let signer = gw.gateway.checkpointSigner
+            let round = try await gw.gateway.store.signAuditCheckpoint(signer: signer, node: "gw-http", nowMs: 1_800_000_000_000)
+            let id = try #require(round.id)
+            let honest = try (try await gw.call("GET", "/admin/v1/audit/verify", key: gw.adminKey)).json()
+            #expect(honest["ok"] as? Bool == true && honest["checkpointsChecked"] as? Int == 1, "\(honest)")
+            #expect(honest["signedSeq"] as? Int == 6 && honest["failingCheckpoint"] is NSNull, "\(honest)")
+
+            // The newest records cut by another process (the verify call above is record 7).
+            let path = try gw.gateway.configuration.sqlitePath()
+            _ = try await blocking {
+                try Executable.run(["-c", "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\nc.execute('DELETE FROM audit_records WHERE seq > 4')\nc.commit()", path], python: true)
+            }
+            let cut = try (try await gw.call("GET", "/admin/v1/audit/verify", key: gw.adminKey)).json()
+            #expect(cut["ok"] as? Bool == false && cut["firstFailingSeq"] as? Int == 5, "\(cut)")
+            #expect((cut["reason"] as? String)?.contains("records 5…6 are missing (deleted), though checkpoint #\(id)") == true, "\(cut)")
+            let failing = try #require(cut["failingCheckpoint"] as? [String: Any], "\(cut)")
+            #expect(failing["id"] as? Int == Int(id) && failing["seq"] as? Int == 6 && failing["node"] as? String == "gw-http")
+            #expect(failing["file"] is NSNull && failing["time"] as? String == "2027-01-15T08:00:00.000Z")
+        }
+    }
+
     @Test func asyncDurabilityRecordsInTheBackgroundAndStillChains() async throws {
         var options = TestGateway.Options()
         options.auditDurability = "async"
@@ -178,7 +202,7 @@ import Testing
             await gw.gateway.audit.flush()
             let recorded = Set(try await Self.all(gw).map(\.requestId))
             #expect(ids.allSatisfy(recorded.contains))
-            #expect(try await gw.gateway.store.verifyAudit().ok)
+            #expect(try await gw.verifyAudit().ok)
         }
     }
 
@@ -205,7 +229,7 @@ import Testing
             let records = try await Self.all(gw)
             #expect(!records.contains { $0.requestId == refusedId })
             #expect(records.contains { $0.requestId == recovered.header("X-Request-Id") })
-            #expect(try await gw.gateway.store.verifyAudit().ok)
+            #expect(try await gw.verifyAudit().ok)
         }
     }
 }

@@ -49,7 +49,7 @@ import Testing
             #expect(runs.count >= 1 && Double(runs.count) <= floodSeconds + 2, "\(runs.count) records, \(floodSeconds) s")
             #expect(runs.allSatisfy { $0.client == "127.0.0.1" && $0.status == 429 && $0.outcome == "rate_limited" })
             #expect(records.count == 5 + runs.count + 1, "\(records.map(\.route))")
-            #expect(try await gw.gateway.store.verifyAudit().ok)
+            #expect(try await gw.verifyAudit().ok)
             // The run is in the review API and in exports like any record.
             let page = try await gw.call("GET", "/admin/v1/audit?outcome=rate_limited", key: gw.adminKey).json()
             let shown = try #require(page["records"] as? [[String: Any]])

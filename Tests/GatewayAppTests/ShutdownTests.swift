@@ -7,8 +7,8 @@ import GatewaySQLite
 import HighLevelSandbox
 import Testing
 
-/// The built binary under SIGTERM: it stops accepting, finishes what is in flight, commits its audit records,
-/// and its log lines (JSON by default) hold no secret.
+/// The built binary under SIGTERM: it stops accepting, finishes what is in flight, commits its audit records and
+/// signs a checkpoint over them, and its log lines (JSON by default) hold no secret.
 @Suite(.serialized) struct ShutdownTests {
     @Test func sigtermFinishesTheRequestInFlightAndCommitsItsAuditRecord() async throws {
         try await withGateway { gw in
@@ -18,7 +18,7 @@ import Testing
             let server = try await ServerProcess.start(
                 arguments: [
                     "serve", "--listen", "127.0.0.1:0", "--database", database, "--upstream-url", gw.sandboxURL,
-                    "--client-id", "sandbox-client-id", "--client-secret", "sandbox-client-secret",
+                    "--client-id", "sandbox-client-id", "--client-secret", "sandbox-client-secret", "--node", "gw-sigterm",
                 ],
                 environment: ["GATEWAY_SECRET_KEY": secret, "GATEWAY_LOG_LEVEL": "trace", "GATEWAY_LOG_FORMAT": ""],
                 stderr: logFile)
@@ -56,6 +56,12 @@ import Testing
             let record = try #require(records.first { $0["requestId"] as? String == requestId }, "\(records)")
             #expect(record["status"] as? Int == 200)
             #expect(record["outcome"] as? String == "ok")
+            // And signed: the checkpoint written at shutdown covers the last record, the one in flight included.
+            let checkpoint = try await CLI.json(["audit", "checkpoint"], database: database)
+            #expect(checkpoint["seq"] as? Int == records.map { $0["seq"] as? Int ?? 0 }.max(), "\(checkpoint)")
+            #expect(checkpoint["node"] as? String == "gw-sigterm")
+            let verified = try await CLI.run(["audit", "verify"], database: database)
+            #expect(verified.status == 0 && verified.stdout.contains("1 signed checkpoint"), "\(verified.stdout)\(verified.stderr)")
 
             // The child's log: JSON lines by default, none with a secret.
             let log = try String(contentsOf: logFile, encoding: .utf8)

@@ -47,6 +47,9 @@ final class TestGateway: Sendable {
         /// Generous, so that tests about other things never meet it.
         var authFailureLimit: Rate? = Rate(count: 100_000, perSeconds: 1)
         var failedAuthenticationAuditInterval: Duration = .seconds(10)
+        /// How often the gateway signs a checkpoint of its trail (the default's minute keeps other tests clear of it).
+        var auditCheckpointInterval: Duration = .seconds(60)
+        var node = "test-node"
         /// The sandbox's known locations (the first is its authorize page's default).
         var sandboxLocations = ["loc-sandbox"]
         /// The connection limits, at `serve`'s defaults unless a test sets them.
@@ -102,6 +105,8 @@ final class TestGateway: Sendable {
         configuration.headerTimeout = options.headerTimeout
         configuration.bodyTimeout = options.bodyTimeout
         configuration.maxConnections = options.maxConnections
+        configuration.auditCheckpointInterval = options.auditCheckpointInterval
+        configuration.node = options.node
         let client = try CurlHTTPClient()
         let gateway = Gateway(
             configuration: configuration, storage: try GatewayStorage.open(configuration),
@@ -185,6 +190,11 @@ final class TestGateway: Sendable {
 
     /// The `--database` value that CLI commands need to work on this gateway's store.
     var database: String { gateway.configuration.database }
+
+    /// The trail checked as `audit verify` checks it, with this gateway's public key.
+    func verifyAudit() async throws -> AuditVerification {
+        try await gateway.store.verifyAudit(key: gateway.checkpointSigner.publicKey)
+    }
 
     func storedConnection() async throws -> Connection {
         try #require(try await gateway.store.connection(locationId: Self.location))

@@ -14,8 +14,10 @@ import Testing
     let capture = LogCapture()
     static let warning = "background WAL checkpoint failed"
 
+    let secret = GatewaySecret.generate()
+
     func openStore() throws -> SQLiteStore {
-        try SQLiteStore(path: path, cipher: TokenCipher(secret: GatewaySecret.generate()))
+        try SQLiteStore(path: path, cipher: TokenCipher(secret: secret))
     }
 
     /// The file replaced by a directory: the store's open connections keep working, a new one cannot open.
@@ -93,6 +95,6 @@ import Testing
             #expect(after > before)
             #expect(!capture.text.contains("failed"))
         }
-        #expect(try await store.verifyAudit().checked == 200)
+        #expect(try await store.verifyAudit(key: AuditCheckpointSigner(secret: secret).publicKey).checked == 200)
     }
 }

@@ -9,9 +9,11 @@ import Testing
 @Suite struct AuditInsertTests {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cgw-insert-\(UUID().uuidString)")
 
+    let secret = GatewaySecret.generate()
+    var key: AuditCheckpointKey { AuditCheckpointSigner(secret: secret).publicKey }
+
     func openStore() throws -> SQLiteStore {
-        try SQLiteStore(
-            path: directory.appendingPathComponent("store.sqlite").path, cipher: TokenCipher(secret: GatewaySecret.generate()))
+        try SQLiteStore(path: directory.appendingPathComponent("store.sqlite").path, cipher: TokenCipher(secret: secret))
     }
 
     @Test func everyFieldComesBackAsItWasWritten() async throws {
@@ -36,7 +38,7 @@ import Testing
         #expect(records == expected)
         // The empty key name stayed an empty string, not NULL; the missing one is NULL.
         #expect(records[0].keyName == "" && records[1].keyName == nil)
-        #expect(try await store.verifyAudit().ok)
+        #expect(try await store.verifyAudit(key: key).ok)
     }
 
     @Test func aFailedInsertCommitsNothingOfItsBatchAndTheNextBatchIsWritten() async throws {
@@ -59,7 +61,7 @@ import Testing
 
         let ids = try await store.auditRecords(matching: AuditQuery(), ascending: true, limit: 10).map(\.requestId)
         #expect(ids == ["wal-0", "wal-3"])
-        let verification = try await store.verifyAudit()
+        let verification = try await store.verifyAudit(key: key)
         #expect(verification.ok && verification.checked == 2)
     }
 }

@@ -8,6 +8,7 @@ import Testing
 @Suite struct WALCheckpointerTests {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cgw-wal-\(UUID().uuidString)")
     var path: String { directory.appendingPathComponent("store.sqlite").path }
+    let secret = GatewaySecret.generate()
 
     static func event(_ index: Int) -> AuditRecord {
         AuditRecord(
@@ -18,7 +19,7 @@ import Testing
 
     @Test func copiesTheLogIntoTheDatabaseWhileTheTrailIsWritten() async throws {
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try SQLiteStore(path: path, cipher: TokenCipher(secret: GatewaySecret.generate()))
+        let store = try SQLiteStore(path: path, cipher: TokenCipher(secret: secret))
         let checkpointer = try store.makeCheckpointer()
         // Fewer than SQLite's 1,000-page automatic checkpoint: without this checkpoint the frames stay in the log.
         for batch in 0..<50 { try store.appendAudit((0..<4).map { Self.event(batch * 4 + $0) }) }
@@ -29,13 +30,13 @@ import Testing
         for batch in 50..<60 { try store.appendAudit([Self.event(batch)]) }
         let second = try await checkpointer.checkpoint()
         #expect(second.checkpointed == second.walFrames)
-        let verification = try await store.verifyAudit()
+        let verification = try await store.verifyAudit(key: AuditCheckpointSigner(secret: secret).publicKey)
         #expect(verification.ok && verification.checked == 210)
     }
 
     @Test func aStoreThatCannotBeOpenedAgainIsAnError() throws {
         defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try SQLiteStore(path: path, cipher: TokenCipher(secret: GatewaySecret.generate()))
+        let store = try SQLiteStore(path: path, cipher: TokenCipher(secret: secret))
         // The file replaced by a directory: the server's open connections keep working, a new one cannot open.
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)

@@ -100,6 +100,14 @@ import Testing
             == #"max.connections: "0" is not a whole number, at least 1 (from --max-connections)"#)
     }
 
+    @Test func theCheckpointIntervalAndTheNodeAreSettings() throws {
+        #expect(try read().auditCheckpointInterval == .seconds(60) && read().node == nil)
+        let settings = try read(["--node", "gw-2"], environment: ["GATEWAY_AUDIT_CHECKPOINT_INTERVAL": "90s"])
+        #expect(settings.auditCheckpointInterval == .seconds(90) && settings.node == "gw-2")
+        #expect(refusal(["--audit-checkpoint-interval", "500ms"])?.contains("at least 1s") == true)
+        #expect(refusal(environment: ["GATEWAY_NODE": "gw 2"])?.contains("letters, digits") == true)
+    }
+
     @Test func aJSONFileWorksAsWell() throws {
         let settings = try read(file: (name: "gateway.json", text: #"{"upstream": {"url": "http://127.0.0.1:8090"}, "key.burst": 7}"#))
         #expect(settings.upstreamURL.absoluteString == "http://127.0.0.1:8090")

@@ -1,6 +1,12 @@
 import Foundation
 import GatewayCore
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The settings of `serve`, from flags, then the environment, then defaults (see CONTRACT.md, "Settings").
 public struct GatewayConfiguration: Sendable {
     public struct Invalid: Error, CustomStringConvertible {
@@ -24,6 +30,10 @@ public struct GatewayConfiguration: Sendable {
     public var upstreamLimit: String = "100/10s"
     public var upstreamTimeout: Duration = .seconds(30)
     public var auditDurability: String = "commit"
+    /// How often the gateway signs the trail's count and head hash (`GATEWAY_AUDIT_CHECKPOINT_INTERVAL`, default 1m).
+    public var auditCheckpointInterval: Duration = .seconds(60)
+    /// This gateway's name in the checkpoints it signs (`GATEWAY_NODE`, default the host name).
+    public var node: String = GatewayConfiguration.hostNode()
     /// The rate of keys that set none (`GATEWAY_KEY_RATE`, default `20/s`).
     public var keyRate: Rate = Rate(count: 20, perSeconds: 1)
     /// The burst of keys that set none (`GATEWAY_KEY_BURST`, default 40).
@@ -76,6 +86,8 @@ public struct GatewayConfiguration: Sendable {
         if let limit = value("GATEWAY_UPSTREAM_LIMIT") { try setUpstreamLimit(limit) }
         if let timeout = value("GATEWAY_UPSTREAM_TIMEOUT") { try setUpstreamTimeout(timeout) }
         if let durability = value("GATEWAY_AUDIT_DURABILITY") { try setAuditDurability(durability) }
+        if let interval = value("GATEWAY_AUDIT_CHECKPOINT_INTERVAL") { try setAuditCheckpointInterval(interval) }
+        if let node = value("GATEWAY_NODE") { try setNode(node) }
         if let rate = value("GATEWAY_KEY_RATE") { try setKeyRate(rate) }
         if let burst = value("GATEWAY_KEY_BURST") { try setKeyBurst(burst) }
         if let limit = value("GATEWAY_AUTH_FAILURE_LIMIT") { try setAuthFailureLimit(limit) }
@@ -161,6 +173,30 @@ public struct GatewayConfiguration: Sendable {
     public mutating func setAuditDurability(_ text: String) throws {
         guard text == "commit" || text == "async" else { throw Invalid("audit durability must be 'commit' or 'async'") }
         auditDurability = text
+    }
+
+    public mutating func setAuditCheckpointInterval(_ text: String) throws {
+        // A floor of a second: each checkpoint is a signed row and a commit, and finer grain buys nothing.
+        guard let duration = DurationText.duration(text), duration >= .seconds(1) else {
+            throw Invalid("audit checkpoint interval '\(text)' must be a duration of at least 1s, such as 90s or 15m")
+        }
+        auditCheckpointInterval = duration
+    }
+
+    public mutating func setNode(_ text: String) throws {
+        guard AuditCheckpoint.isValidNode(text) else {
+            throw Invalid("node name '\(text)' must be 1 to 253 letters, digits, '.', '-' or '_' (GATEWAY_NODE, --node)")
+        }
+        node = text
+    }
+
+    /// The host name, as a node name: any character a node name cannot hold becomes `-`.
+    static func hostNode() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "gateway" }
+        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let cleaned = String(name.prefix(253).map { AuditCheckpoint.isValidNode(String($0)) ? $0 : "-" })
+        return cleaned.isEmpty ? "gateway" : cleaned
     }
 
     /// The SQLite file named by `database`.

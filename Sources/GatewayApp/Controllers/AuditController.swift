@@ -35,7 +35,7 @@ struct AuditController {
         }
         router.get("/admin/v1/audit/verify") { request, context in
             _ = try await access.require(.auditRead, request, context, route: "GET /admin/v1/audit/verify")
-            return try JSONResponse.make(try await gateway.store.verifyAudit())
+            return try JSONResponse.make(try await gateway.store.verifyAudit(key: gateway.checkpointSigner.publicKey))
         }
     }
 }

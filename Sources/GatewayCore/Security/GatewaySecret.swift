@@ -1,8 +1,8 @@
 import Crypto
 import Foundation
 
-/// The server's one secret. Sub-keys for token encryption and API-key hashing are derived from it with HKDF, so
-/// neither use can weaken the other.
+/// The server's one secret. Sub-keys for token encryption, API-key hashing and audit checkpoint signing are derived
+/// from it with HKDF, so that no use can weaken another.
 public struct GatewaySecret: Sendable, Equatable {
     public struct LoadError: Error, CustomStringConvertible {
         public let description: String
@@ -45,6 +45,8 @@ public struct GatewaySecret: Sendable, Equatable {
     public var tokenEncryptionKey: SymmetricKey { derive("contacts-gateway/token-encryption/v1") }
     /// The key under which API key secrets are hashed (HMAC-SHA-256).
     public var keyHashingKey: SymmetricKey { derive("contacts-gateway/api-key-hash/v1") }
+    /// The seed of the Ed25519 key that signs audit checkpoints: every gateway with this secret signs as the same key.
+    public var auditCheckpointSigningSeed: SymmetricKey { derive("contacts-gateway/audit-checkpoint-signing/v1") }
 
     private func derive(_ info: String) -> SymmetricKey {
         HKDF<SHA256>.deriveKey(inputKeyMaterial: material, info: Data(info.utf8), outputByteCount: 32)

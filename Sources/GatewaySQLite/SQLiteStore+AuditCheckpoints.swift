@@ -1,0 +1,157 @@
+import GRDB
+import GatewayCore
+
+/// Signed checkpoints of the audit trail (`audit_signed_checkpoints`): appended by each gateway every interval, at
+/// shutdown and by `audit prune`; read by `audit verify` and `audit checkpoint`.
+///
+/// A row holds the signed note as it was signed; `seq` is only where it is filed, for ordered reads. Nothing is trusted
+/// from the row but what the signature covers: verification reads the note, and fails a row whose `seq` disagrees.
+extension SQLiteStore {
+    /// What a round of ``signAuditCheckpoint(signer:node:nowMs:)`` did.
+    public struct CheckpointRound: Sendable, Equatable {
+        public var plan: AuditCheckpointPlan
+        /// The row written, when one was.
+        public var id: Int64?
+    }
+
+    /// Signs the trail's count and head hash as `node`, unless nothing changed since the checkpoint written last, or
+    /// the trail contradicts that checkpoint (see ``AuditCheckpointPlan``). One IMMEDIATE transaction: another gateway
+    /// cannot append or prune between what is read and what is signed.
+    public func signAuditCheckpoint(signer: AuditCheckpointSigner, node: String, nowMs: Int64) async throws
+        -> CheckpointRound
+    {
+        try await pool.writeWithoutTransaction { db in
+            var round = CheckpointRound(plan: .empty, id: nil)
+            try db.inTransaction(.immediate) {
+                let (seq, hash) = try Self.auditTail(db)
+                let boundary = try Self.pruneBoundary(db)
+                let trail = AuditCheckpointPlan.Trail(seq: seq, hash: hash, pruned: boundary?.seq ?? 0)
+                var latest: AuditCheckpointPlan.Latest?
+                if let row = try Row.fetchOne(db, sql: "SELECT id, note FROM audit_signed_checkpoints ORDER BY id DESC LIMIT 1") {
+                    let signed = try? SignedAuditCheckpoint(parsing: row[1])
+                    latest = AuditCheckpointPlan.Latest(
+                        id: row[0], checkpoint: signed?.checkpoint,
+                        verdict: signed.map { signer.publicKey.verify($0.note) } ?? .invalid,
+                        hashNow: try signed.flatMap { try Self.hash(at: $0.checkpoint.seq, boundary: boundary, in: db) })
+                }
+                let boundarySigned = try boundary.map {
+                    try Self.isSignedBoundary($0, key: signer.publicKey, in: db)
+                } ?? true
+                round.plan = AuditCheckpointPlan.decide(
+                    trail: trail, latest: latest, boundarySigned: boundarySigned, node: node, nowMs: nowMs)
+                guard case .sign(let checkpoint) = round.plan else { return .rollback }
+                round.id = try Self.insertCheckpoint(try signer.sign(checkpoint), seq: checkpoint.seq, in: db)
+                return .commit
+            }
+            return round
+        }
+    }
+
+    /// A checkpoint as the store holds it.
+    public struct StoredAuditCheckpoint: Sendable, Equatable {
+        public var id: Int64
+        public var signed: SignedAuditCheckpoint
+    }
+
+    /// The checkpoint that covers the most records (the newest of those), verified with `key`: what an admin copies
+    /// elsewhere to anchor the trail. Throws when it is not well formed or not signed by `key`.
+    public func latestAuditCheckpoint(key: AuditCheckpointKey) async throws -> StoredAuditCheckpoint? {
+        let row = try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT id, note FROM audit_signed_checkpoints ORDER BY seq DESC, id DESC LIMIT 1")
+                .map { (id: $0[0] as Int64, note: $0[1] as String) }
+        }
+        guard let row else { return nil }
+        let signed: SignedAuditCheckpoint
+        do {
+            signed = try SignedAuditCheckpoint(parsing: row.note)
+        } catch {
+            throw UnusableCheckpoint(id: row.id, reason: "it is not a well-formed signed checkpoint (\(error.description))")
+        }
+        guard Self.isSigned(signed, by: key) else {
+            throw UnusableCheckpoint(id: row.id, reason: "it is not signed by this gateway's key")
+        }
+        return StoredAuditCheckpoint(id: row.id, signed: signed)
+    }
+
+    /// Every checkpoint, in the order written: for tests and tools.
+    public func auditCheckpoints() async throws -> [(id: Int64, note: String)] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, note FROM audit_signed_checkpoints ORDER BY id").map { ($0[0], $0[1]) }
+        }
+    }
+
+    public struct UnusableCheckpoint: Error, CustomStringConvertible {
+        public var id: Int64
+        public var reason: String
+        public var description: String {
+            "the latest checkpoint in the store (#\(id)) cannot be used: \(reason); run: contacts-gateway audit verify"
+        }
+    }
+
+    private static func isSigned(_ signed: SignedAuditCheckpoint, by key: AuditCheckpointKey) -> Bool {
+        key.verify(signed.note) == .verified && signed.checkpoint.origin == key.name
+    }
+
+    @discardableResult
+    static func insertCheckpoint(_ note: SignedNote, seq: Int64, in db: Database) throws -> Int64 {
+        try db.execute(sql: "INSERT INTO audit_signed_checkpoints (seq, note) VALUES (?, ?)", arguments: [seq, note.rendered])
+        return db.lastInsertedRowID
+    }
+
+    /// The hash the trail holds at `seq` now: the record's, the prune boundary's, or the genesis for 0.
+    static func hash(at seq: Int64, boundary: (seq: Int64, hash: String)?, in db: Database) throws -> String? {
+        if seq == 0 { return AuditChain.genesis }
+        if let boundary, boundary.seq == seq { return boundary.hash }
+        return try String.fetchOne(db, sql: "SELECT hash FROM audit_records WHERE seq = ?", arguments: [seq])
+    }
+
+    /// Whether a checkpoint signed at the prune boundary, with its hash, verifies with `key`.
+    static func isSignedBoundary(_ boundary: (seq: Int64, hash: String), key: AuditCheckpointKey, in db: Database) throws
+        -> Bool
+    {
+        let notes = try String.fetchAll(
+            db, sql: "SELECT note FROM audit_signed_checkpoints WHERE seq = ?", arguments: [boundary.seq])
+        return notes.contains { note in
+            guard let signed = try? SignedAuditCheckpoint(parsing: note) else { return false }
+            let checkpoint = signed.checkpoint
+            return checkpoint.pruned == boundary.seq && checkpoint.hash == boundary.hash
+                && key.verify(signed.note) == .verified
+        }
+    }
+}
+
+/// The stored checkpoints filed at or below a seq, in seq order, with one kept elsewhere merged in at its place.
+struct CheckpointFeed {
+    private let rows: RowCursor
+    private var stored: AuditTrailVerifier.Input?
+    private var external: AuditTrailVerifier.Input?
+    private let externalSeq: Int64
+
+    init(_ db: Database, through limit: Int64, external: AuditTrailVerifier.Input?) throws {
+        rows = try Row.fetchCursor(
+            db, sql: "SELECT id, seq, note FROM audit_signed_checkpoints WHERE seq <= ? ORDER BY seq, id",
+            arguments: [limit])
+        self.external = external
+        // One that does not parse goes first, where the verifier fails it.
+        externalSeq = external.flatMap { try? SignedAuditCheckpoint(parsing: $0.note).checkpoint.seq } ?? 0
+        stored = try Self.read(rows)
+    }
+
+    /// The next checkpoint if it is filed at or below `seq`.
+    mutating func next(atMost seq: Int64) throws -> AuditTrailVerifier.Input? {
+        let storedSeq = stored?.filedSeq ?? .max
+        if let external, externalSeq <= seq, stored == nil || externalSeq <= storedSeq {
+            self.external = nil
+            return external
+        }
+        guard let current = stored, storedSeq <= seq else { return nil }
+        stored = try Self.read(rows)
+        return current
+    }
+
+    private static func read(_ rows: RowCursor) throws -> AuditTrailVerifier.Input? {
+        try rows.next().map { row in
+            AuditTrailVerifier.Input(source: .stored(id: row[0]), filedSeq: row[1], note: row[2])
+        }
+    }
+}
