@@ -14,6 +14,8 @@ public final class InMemoryStore: Sendable {
     }
 
     let state = Mutex(State())
+    /// The trail apart: the audit writer's thread appends while requests read keys.
+    let audit = Mutex(AuditState())
 
     public init() {}
 }

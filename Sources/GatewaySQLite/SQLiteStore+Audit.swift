@@ -3,7 +3,7 @@ import GRDB
 import GatewayCore
 
 /// The audit trail's table: appended in batches by the server's writer, read by reviews, pruned by admins.
-extension SQLiteStore: AuditLedger {
+extension SQLiteStore: AuditRepository {
     public func appendAudit(_ events: [AuditRecord]) throws {
         guard !events.isEmpty else { return }
         try pool.writeWithoutTransaction { db in
@@ -67,8 +67,7 @@ extension SQLiteStore: AuditLedger {
 
     /// Records matching `query`: newest first below `beforeSeq`, or oldest first above `afterSeq`.
     public func auditRecords(
-        matching query: AuditQuery, afterSeq: Int64? = nil, beforeSeq: Int64? = nil, ascending: Bool = false,
-        limit: Int
+        matching query: AuditQuery, afterSeq: Int64?, beforeSeq: Int64?, ascending: Bool, limit: Int
     ) async throws -> [AuditRecord] {
         var conditions: [String] = []
         var arguments: [(any DatabaseValueConvertible)?] = []
@@ -99,7 +98,7 @@ extension SQLiteStore: AuditLedger {
     /// Checks the whole trail: the chain from the prune checkpoint (if any) to the last record, and every signed
     /// checkpoint (and `external`, one kept elsewhere) against it, in one read snapshot (so a concurrent append or
     /// prune cannot make it see half a change) and through cursors (so memory stays flat).
-    public func verifyAudit(key: AuditCheckpointKey, external: AuditTrailVerifier.Input? = nil) async throws
+    public func verifyAudit(key: AuditCheckpointKey, external: AuditTrailVerifier.Input?) async throws
         -> AuditVerification
     {
         try await pool.read { db in
@@ -126,15 +125,18 @@ extension SQLiteStore: AuditLedger {
         into verifier: inout AuditTrailVerifier
     ) throws {
         let limit = lastSeq ?? .max
-        var checkpoints = try CheckpointFeed(db, through: limit, external: external)
-        let rows = try Row.fetchCursor(
+        let records = try Row.fetchCursor(
             db, sql: "SELECT \(auditColumns) FROM audit_records WHERE seq <= ? ORDER BY seq", arguments: [limit])
-        while let row = try rows.next() {
-            let record = auditRecord(row)
-            while let checkpoint = try checkpoints.next(atMost: record.seq) { try verifier.check(checkpoint) }
-            try verifier.check(record)
-        }
-        while let checkpoint = try checkpoints.next(atMost: .max) { try verifier.check(checkpoint) }
+        let checkpoints = try Row.fetchCursor(
+            db, sql: "SELECT id, seq, note FROM audit_signed_checkpoints WHERE seq <= ? ORDER BY seq, id",
+            arguments: [limit])
+        var walk = try AuditTrailWalk(
+            records: { try records.next().map(auditRecord) },
+            checkpoints: {
+                try checkpoints.next().map { AuditTrailVerifier.Input(source: .stored(id: $0[0]), filedSeq: $0[1], note: $0[2]) }
+            },
+            external: external)
+        try walk.run(into: &verifier)
     }
 
     /// Deletes the records older than `beforeMs` (a prefix of the chain: it stops at the first newer record), leaves
@@ -160,7 +162,7 @@ extension SQLiteStore: AuditLedger {
                     try Self.walk(db, through: lastPruned, external: nil, into: &verifier)
                     try verifier.finish()
                 } catch let broken as AuditTrailVerifier.Failure {
-                    throw PruneRefused(failure: broken)
+                    throw AuditPruneRefused(failure: broken)
                 }
                 guard verifier.checked > 0 else { return .rollback }
                 let hash = verifier.lastHash
@@ -177,13 +179,6 @@ extension SQLiteStore: AuditLedger {
                 return .commit
             }
             return pruned
-        }
-    }
-
-    public struct PruneRefused: Error, CustomStringConvertible {
-        public var failure: AuditTrailVerifier.Failure
-        public var description: String {
-            "nothing was pruned: the part of the trail to prune fails verification (\(failure.description))"
         }
     }
 

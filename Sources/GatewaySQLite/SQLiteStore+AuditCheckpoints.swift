@@ -7,21 +7,14 @@ import GatewayCore
 /// A row holds the signed note as it was signed; `seq` is only where it is filed, for ordered reads. Nothing is trusted
 /// from the row but what the signature covers: verification reads the note, and fails a row whose `seq` disagrees.
 extension SQLiteStore {
-    /// What a round of ``signAuditCheckpoint(signer:node:nowMs:)`` did.
-    public struct CheckpointRound: Sendable, Equatable {
-        public var plan: AuditCheckpointPlan
-        /// The row written, when one was.
-        public var id: Int64?
-    }
-
     /// Signs the trail's count and head hash as `node`, unless nothing changed since the checkpoint written last, or
     /// the trail contradicts that checkpoint (see ``AuditCheckpointPlan``). One IMMEDIATE transaction: another gateway
     /// cannot append or prune between what is read and what is signed.
     public func signAuditCheckpoint(signer: AuditCheckpointSigner, node: String, nowMs: Int64) async throws
-        -> CheckpointRound
+        -> AuditCheckpointRound
     {
         try await pool.writeWithoutTransaction { db in
-            var round = CheckpointRound(plan: .empty, id: nil)
+            var round = AuditCheckpointRound(plan: .empty, id: nil)
             try db.inTransaction(.immediate) {
                 let (seq, hash) = try Self.auditTail(db)
                 let boundary = try Self.pruneBoundary(db)
@@ -47,12 +40,6 @@ extension SQLiteStore {
         }
     }
 
-    /// A checkpoint as the store holds it.
-    public struct StoredAuditCheckpoint: Sendable, Equatable {
-        public var id: Int64
-        public var signed: SignedAuditCheckpoint
-    }
-
     /// The checkpoint that covers the most records (the newest of those), verified with `key`: what an admin copies
     /// elsewhere to anchor the trail. Throws when it is not well formed or not signed by `key`.
     public func latestAuditCheckpoint(key: AuditCheckpointKey) async throws -> StoredAuditCheckpoint? {
@@ -65,10 +52,10 @@ extension SQLiteStore {
         do {
             signed = try SignedAuditCheckpoint(parsing: row.note)
         } catch {
-            throw UnusableCheckpoint(id: row.id, reason: "it is not a well-formed signed checkpoint (\(error.description))")
+            throw UnusableAuditCheckpoint(id: row.id, reason: "it is not a well-formed signed checkpoint (\(error.description))")
         }
         guard Self.isSigned(signed, by: key) else {
-            throw UnusableCheckpoint(id: row.id, reason: "it is not signed by this gateway's key")
+            throw UnusableAuditCheckpoint(id: row.id, reason: "it is not signed by this gateway's key")
         }
         return StoredAuditCheckpoint(id: row.id, signed: signed)
     }
@@ -77,14 +64,6 @@ extension SQLiteStore {
     public func auditCheckpoints() async throws -> [(id: Int64, note: String)] {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT id, note FROM audit_signed_checkpoints ORDER BY id").map { ($0[0], $0[1]) }
-        }
-    }
-
-    public struct UnusableCheckpoint: Error, CustomStringConvertible {
-        public var id: Int64
-        public var reason: String
-        public var description: String {
-            "the latest checkpoint in the store (#\(id)) cannot be used: \(reason); run: contacts-gateway audit verify"
         }
     }
 
@@ -116,42 +95,6 @@ extension SQLiteStore {
             let checkpoint = signed.checkpoint
             return checkpoint.pruned == boundary.seq && checkpoint.hash == boundary.hash
                 && key.verify(signed.note) == .verified
-        }
-    }
-}
-
-/// The stored checkpoints filed at or below a seq, in seq order, with one kept elsewhere merged in at its place.
-struct CheckpointFeed {
-    private let rows: RowCursor
-    private var stored: AuditTrailVerifier.Input?
-    private var external: AuditTrailVerifier.Input?
-    private let externalSeq: Int64
-
-    init(_ db: Database, through limit: Int64, external: AuditTrailVerifier.Input?) throws {
-        rows = try Row.fetchCursor(
-            db, sql: "SELECT id, seq, note FROM audit_signed_checkpoints WHERE seq <= ? ORDER BY seq, id",
-            arguments: [limit])
-        self.external = external
-        // One that does not parse goes first, where the verifier fails it.
-        externalSeq = external.flatMap { try? SignedAuditCheckpoint(parsing: $0.note).checkpoint.seq } ?? 0
-        stored = try Self.read(rows)
-    }
-
-    /// The next checkpoint if it is filed at or below `seq`.
-    mutating func next(atMost seq: Int64) throws -> AuditTrailVerifier.Input? {
-        let storedSeq = stored?.filedSeq ?? .max
-        if let external, externalSeq <= seq, stored == nil || externalSeq <= storedSeq {
-            self.external = nil
-            return external
-        }
-        guard let current = stored, storedSeq <= seq else { return nil }
-        stored = try Self.read(rows)
-        return current
-    }
-
-    private static func read(_ rows: RowCursor) throws -> AuditTrailVerifier.Input? {
-        try rows.next().map { row in
-            AuditTrailVerifier.Input(source: .stored(id: row[0]), filedSeq: row[1], note: row[2])
         }
     }
 }

@@ -21,7 +21,9 @@ import Testing
         try await queue.write { db in try db.execute(sql: sql) }
         try queue.close()
 
-        let store = try SQLiteStore(path: path, cipher: TokenCipher(secret: GatewaySecret.generate()))
+        let secret = GatewaySecret.generate()
+        let key = AuditCheckpointSigner(secret: secret).publicKey
+        let store = try SQLiteStore(path: path, cipher: TokenCipher(secret: secret))
         let records = try await store.auditRecords(matching: AuditQuery(), ascending: true, limit: 100)
         #expect(records.count == 10)
         // Each record's hash, recomputed by today's code from today's reading of its row, is the one stored.
@@ -30,12 +32,12 @@ import Testing
             #expect(record.count == nil)
         }
         #expect(records.map(\.status) == [200, 200, 401, 401, 400, 200, 201, 200, 400, 503])
-        let verification = try await store.verifyAudit()
+        let verification = try await store.verifyAudit(key: key)
         #expect(verification.ok && verification.checked == 10, "\(verification)")
         // New records chain on after the old ones.
         try store.appendAudit([AuditRecord(
             time: Date(), requestId: "after-upgrade", method: "GET", route: "GET /healthz", path: "/healthz", status: 200,
             outcome: .ok)])
-        #expect(try await store.verifyAudit().checked == 11)
+        #expect(try await store.verifyAudit(key: key).checked == 11)
     }
 }

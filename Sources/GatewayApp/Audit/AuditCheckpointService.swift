@@ -48,7 +48,7 @@ struct AuditCheckpointService: Service, CustomStringConvertible {
     }
 
     @discardableResult
-    func checkpoint(when: String) async -> SQLiteStore.CheckpointRound? {
+    func checkpoint(when: String) async -> AuditCheckpointRound? {
         let nowMs = Int64((clock.now().timeIntervalSince1970 * 1000).rounded(.down))
         do {
             let round = try await store.signAuditCheckpoint(signer: signer, node: node, nowMs: nowMs)

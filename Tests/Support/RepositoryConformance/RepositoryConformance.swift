@@ -6,8 +6,14 @@ import Testing
 ///
 ///     @Test(arguments: RepositoryConformance.cases)
 ///     func conforms(_ check: RepositoryConformance) async throws { try await check.run(on: try makeStore()) }
+struct ConformanceFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
 public struct RepositoryConformance: Sendable, CustomTestStringConvertible {
     public typealias Store = KeyRepository & RoleRepository & ConnectionRepository & AuthorizationStateRepository
+        & AuditRepository
     public let name: String
     let body: @Sendable (any Store) async throws -> Void
 
@@ -33,7 +39,118 @@ public struct RepositoryConformance: Sendable, CustomTestStringConvertible {
             userId: "u", createdAt: now, updatedAt: now)
     }
 
+    static func record(_ index: Int, key: String? = "k1", status: Int = 200, at offset: TimeInterval = 0) -> AuditRecord {
+        AuditRecord(
+            time: now.addingTimeInterval(offset), requestId: "r\(index)", method: "GET", route: "GET /contacts/{contactId}",
+            path: "/contacts/c\(index)", status: status, outcome: AuditRecord.outcome(forGatewayStatus: status),
+            keyId: key, keyName: key.map { "name of \($0)" }, role: "reader", locationId: "loc-a", contactId: "c\(index)",
+            upstreamStatus: status == 200 ? 200 : nil, upstreamAttempts: status == 200 ? 1 : 0, durationMs: 1.5,
+            client: "127.0.0.1", count: index == 3 ? 42 : nil)
+    }
+
+    static let signer = AuditCheckpointSigner(secret: try! GatewaySecret(bytes: Array(repeating: 9, count: 32)))
+
     public static let cases: [RepositoryConformance] = [
+        .init(name: "the trail chains what is appended, and reads it back field for field") { store in
+            try store.appendAudit((1...3).map { record($0) })
+            try store.appendAudit([record(4, key: nil, status: 401)])
+            let records = try await store.auditRecords(matching: AuditQuery(), ascending: true, limit: 10)
+            #expect(records.map(\.seq) == [1, 2, 3, 4])
+            var previous = AuditChain.genesis
+            for (index, stored) in records.enumerated() {
+                let expected = record(index + 1, key: index == 3 ? nil : "k1", status: index == 3 ? 401 : 200)
+                    .chained(seq: Int64(index + 1), prevHash: previous)
+                #expect(stored == expected, "record \(index + 1)")
+                previous = stored.hash
+            }
+            #expect(records[2].count == 42 && records[0].count == nil)
+            #expect(try await store.verifyAudit(key: signer.publicKey).ok)
+        },
+        .init(name: "reviews filter, page by seq both ways, and limit") { store in
+            try store.appendAudit((1...6).map { record($0, key: $0 % 2 == 0 ? "k2" : "k1", status: $0 == 5 ? 403 : 200, at: Double($0)) })
+            func seqs(_ query: AuditQuery, after: Int64? = nil, before: Int64? = nil, ascending: Bool = false, limit: Int = 10)
+                async throws -> [Int64]
+            {
+                try await store.auditRecords(
+                    matching: query, afterSeq: after, beforeSeq: before, ascending: ascending, limit: limit
+                ).map(\.seq)
+            }
+            var byKey = AuditQuery()
+            byKey.keyId = "k2"
+            #expect(try await seqs(byKey) == [6, 4, 2])
+            var denied = AuditQuery()
+            denied.outcome = .denied
+            #expect(try await seqs(denied) == [5])
+            var status = AuditQuery()
+            status.status = 403
+            #expect(try await seqs(status) == [5])
+            var window = AuditQuery()
+            (window.sinceMs, window.untilMs) = (record(0, at: 2).timeMs, record(0, at: 4).timeMs)
+            #expect(try await seqs(window) == [3, 2])
+            var contact = AuditQuery()
+            contact.contactId = "c4"
+            #expect(try await seqs(contact) == [4])
+            #expect(try await seqs(AuditQuery(), before: 4, limit: 2) == [3, 2])
+            #expect(try await seqs(AuditQuery(), after: 4, ascending: true) == [5, 6])
+            #expect(try await seqs(AuditQuery(), limit: 1) == [6])
+        },
+        .init(name: "a checkpoint is signed when the trail changed, and verification holds the trail to it") { store in
+            #expect(try await store.signAuditCheckpoint(signer: signer, node: "n1", nowMs: 1).plan == .empty)
+            try store.appendAudit((1...3).map { record($0) })
+            let first = try await store.signAuditCheckpoint(signer: signer, node: "n1", nowMs: 2)
+            guard case .sign(let checkpoint) = first.plan else { throw ConformanceFailure("no checkpoint: \(first.plan)") }
+            #expect(checkpoint.seq == 3 && checkpoint.node == "n1" && first.id != nil)
+            #expect(try await store.signAuditCheckpoint(signer: signer, node: "n1", nowMs: 3).plan == .unchanged)
+            try store.appendAudit([record(4)])
+            let second = try await store.signAuditCheckpoint(signer: signer, node: "n2", nowMs: 4)
+            #expect(second.id != nil && second.id != first.id)
+            let latest = try #require(try await store.latestAuditCheckpoint(key: signer.publicKey))
+            #expect(latest.signed.checkpoint.seq == 4 && latest.signed.checkpoint.node == "n2")
+            #expect(try await store.auditCheckpoints().count == 2)
+            let verified = try await store.verifyAudit(key: signer.publicKey)
+            #expect(verified.ok && verified.checked == 4 && verified.checkpointsChecked == 2 && verified.signedSeq == 4)
+            // Another gateway's secret: the stored checkpoints are not its.
+            let stranger = AuditCheckpointSigner(secret: GatewaySecret.generate()).publicKey
+            #expect(try await !store.verifyAudit(key: stranger).ok)
+            await #expect(throws: UnusableAuditCheckpoint.self) { _ = try await store.latestAuditCheckpoint(key: stranger) }
+            // A checkpoint kept elsewhere is checked too.
+            let external = AuditTrailVerifier.Input(source: .file("saved.json"), filedSeq: nil, note: latest.signed.note.rendered)
+            #expect(try await store.verifyAudit(key: signer.publicKey, external: external).checkpointsChecked == 3)
+        },
+        .init(name: "a prune keeps the rest verifiable, signs its boundary, and new records chain on") { store in
+            try store.appendAudit((1...5).map { record($0, at: Double($0)) })
+            _ = try await store.signAuditCheckpoint(signer: signer, node: "n1", nowMs: 1)
+            let cutoff = record(0, at: 3).timeMs
+            #expect(try await store.pruneAudit(beforeMs: cutoff, nowMs: 10, signer: signer, node: "n1") == 2)
+            #expect(try await store.auditRecords(matching: AuditQuery(), ascending: true, limit: 10).map(\.seq) == [3, 4, 5])
+            #expect(try await store.pruneAudit(beforeMs: cutoff, nowMs: 11, signer: signer, node: "n1") == 0)
+            let boundary = try await store.auditCheckpoints().compactMap { try? SignedAuditCheckpoint(parsing: $0.note) }
+                .filter { $0.checkpoint.pruned == 2 && $0.checkpoint.seq == 2 }
+            #expect(boundary.count == 1)
+            try store.appendAudit([record(6)])
+            let verified = try await store.verifyAudit(key: signer.publicKey)
+            #expect(verified.ok && verified.checked == 4 && verified.checkpointSeq == 2 && verified.lastSeq == 6, "\(verified)")
+            // Everything pruned: the chain goes on from the boundary.
+            #expect(try await store.pruneAudit(beforeMs: .max, nowMs: 12, signer: signer, node: "n1") == 4)
+            try store.appendAudit([record(7)])
+            let records = try await store.auditRecords(matching: AuditQuery(), ascending: true, limit: 10)
+            #expect(records.map(\.seq) == [7])
+            #expect(try await store.verifyAudit(key: signer.publicKey).ok)
+        },
+        .init(name: "appends from two writers at once form one chain") { store in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for writer in 0..<2 {
+                    group.addTask {
+                        for batch in 0..<20 {
+                            try store.appendAudit((0..<5).map { record(writer * 1000 + batch * 5 + $0) })
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let verified = try await store.verifyAudit(key: signer.publicKey)
+            #expect(verified.ok && verified.checked == 200 && verified.lastSeq == 200)
+        },
         .init(name: "keys come back as they were stored, oldest first") { store in
             try await store.insertKey(key("bbbbbbbbbbbb", createdAt: now))
             try await store.insertKey(key("aaaaaaaaaaaa", createdAt: now.addingTimeInterval(1)))
