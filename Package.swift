@@ -89,7 +89,7 @@ let package = Package(
         .target(
             name: "GatewayApp",
             dependencies: [
-                "GatewayCore", "GatewaySQLite", "CurlHTTP", "HighLevelSandbox",
+                "GatewayCore", "GatewaySQLite", "GatewayMemoryStore", "GatewaySettings", "CurlHTTP", "HighLevelSandbox",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -97,6 +97,7 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -118,6 +119,17 @@ let package = Package(
         .executableTarget(
             name: "contacts-gateway",
             dependencies: ["GatewayCLI"],
+            swiftSettings: swiftSettings
+        ),
+        // The benchmark programs that bench/ runs, apart from the product.
+        .executableTarget(
+            name: "gateway-bench",
+            dependencies: [
+                "GatewayApp", "GatewayCore", "GatewaySettings", "CurlHTTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "bench/Sources/gateway-bench",
             swiftSettings: swiftSettings
         ),
         // Test support: child processes without Foundation's `Process` (see ChildProcess.swift for why). Linux only.
@@ -159,7 +171,8 @@ let package = Package(
         .testTarget(
             name: "GatewayAppTests",
             dependencies: [
-                "GatewayApp", "GatewayCLI", "GatewayCore", "GatewaySQLite", "CurlHTTP", "HighLevelSandbox", "ChildProcess",
+                "GatewayApp", "GatewayCLI", "GatewayCore", "GatewaySQLite", "GatewaySettings", "GatewayMemoryStore",
+                "CurlHTTP", "HighLevelSandbox", "ChildProcess",
                 // Tests tamper with the SQLite file from a connection of their own, as an intruder would.
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -1,49 +1,79 @@
+import Foundation
 import GatewayCore
+import GatewaySettings
 import Hummingbird
 import HummingbirdCore
 import Logging
 import ServiceLifecycle
 
+/// The gateway's application, from its settings, its store (repositories behind protocols) and its upstream client:
+/// what `serve` runs. `onServerRunning` gets the bound port (the listen port 0 picks a free one).
+public func buildApplication(
+    settings: GatewaySettings, storage: GatewayStorage, upstream: any UpstreamClient,
+    clock: any WallClock = SystemWallClock(), logger: Logger = Logger(label: "contacts-gateway"),
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    Gateway(settings: settings, storage: storage, upstream: upstream, clock: clock, logger: logger)
+        .buildApplication(onServerRunning: onServerRunning)
+}
+
 extension Gateway {
-    /// The gateway's HTTP surface: edge (request id, problem+json, audit), proxy, then its own routes.
-    public func makeRouter() -> Router<GatewayContext> {
+    /// The HTTP surface: the edge (request id, problem+json, audit record) and the proxy around everything, then the
+    /// gateway's own routes, keyed ones behind ``AdminAuthenticator``.
+    public func buildRouter() -> Router<GatewayContext> {
         let router = Router(context: GatewayContext.self)
+        let gate = AuditGate(audit: audit)
         router.add(middleware: EdgeMiddleware(audit: audit, clock: clock, failedAuthentications: failedAuthentications))
         router.add(middleware: RateLimitHeadersMiddleware())
-        router.add(middleware: ProxyMiddleware(proxy: ProxyHandler(gateway: self)))
-        let access = AdminAccess(keys: keys, limits: keyLimits)
-        HealthController(gateway: self).addRoutes(to: router)
-        MetricsController(gateway: self).addRoutes(to: router)
-        ConnectionsController(gateway: self, access: access).addRoutes(to: router)
-        KeysController(gateway: self, access: access).addRoutes(to: router)
-        RolesController(gateway: self, access: access).addRoutes(to: router)
-        AuditController(gateway: self, access: access).addRoutes(to: router)
+        router.add(middleware: ProxyMiddleware(proxy: ProxyHandler(
+            routes: routes, directory: keyDirectory, keyLimits: keyLimits, tokens: tokens,
+            upstreamCaller: upstreamCaller, gate: gate, upstreamBase: settings.upstreamBase,
+            upstreamTimeout: settings.upstreamTimeout, maxBody: settings.maxBody)))
+
+        HealthController(health: repositories.health, document: OpenAPIDocument.served(routes)).addRoutes(to: router)
+        MetricsController(audit: audit, connections: connections, upstreamCaller: upstreamCaller).addRoutes(to: router)
+        OAuthCallbackController(connections: connections, tokens: tokens, gate: gate).addRoutes(to: router)
+
+        let admin = router.group().add(middleware: AdminAuthenticator(directory: keyDirectory, limits: keyLimits))
+        KeysController(administration: keyAdministration, directory: keyDirectory, maxBody: settings.maxBody)
+            .addRoutes(to: admin)
+        RolesController(administration: roleAdministration, directory: keyDirectory, maxBody: settings.maxBody)
+            .addRoutes(to: admin)
+        ConnectionsController(connections: connections, tokens: tokens, maxBody: settings.maxBody).addRoutes(to: admin)
+        AuditController(audit: repositories.audit, key: storage.checkpointSigner.publicKey, clock: clock)
+            .addRoutes(to: admin)
         return router
     }
 
-    /// A Hummingbird application on `host:port` (port 0 picks a free one; `onServerRunning` gets the bound port).
-    public func makeApplication(
-        host: String, port: Int, onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-    ) -> some ApplicationProtocol {
+    /// The background work of a running gateway: last-used times, runs of failed authentications, signed audit
+    /// checkpoints, and what the store itself needs.
+    public var services: [any Service] {
+        // First in the list, so it stops last: its final checkpoint covers what the others wrote as they stopped.
         var services: [any Service] = [
-            KeyUsageFlusher(usage: keyUsage, interval: configuration.lastUsedFlushInterval, logger: logger),
-            WALCheckpointService(store: store, interval: configuration.walCheckpointInterval, logger: logger),
+            AuditCheckpointService(
+                audit: repositories.audit, trail: audit, signer: storage.checkpointSigner, node: node,
+                interval: settings.auditCheckpointInterval, clock: clock, logger: logger),
+            KeyUsageFlusher(usage: keyUsage, interval: settings.tuning.lastUsedFlushInterval, logger: logger),
         ]
         if let failedAuthentications {
             services.append(FailedAuthenticationAuditor(
                 failures: failedAuthentications, audit: audit,
-                interval: configuration.failedAuthenticationAuditInterval, logger: logger))
+                interval: settings.tuning.failedAuthenticationAuditInterval, logger: logger))
         }
-        // Services shut down in reverse order, after the server (the application appends its own after these):
-        // first here, this one shuts down last, so its final checkpoint comes after the server has answered its
-        // requests and the other services have recorded what they hold (the failed authentications' last runs).
-        services.insert(AuditCheckpointService(gateway: self), at: 0)
+        return services + storage.services
+    }
+
+    /// The Hummingbird application on the listen address, with the gateway's connection limits and its services.
+    public func buildApplication(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in })
+        -> some ApplicationProtocol
+    {
+        let port = settings.listen.port
         return Application(
-            router: makeRouter(),
+            router: buildRouter(),
             server: .gateway(
-                idleTimeout: configuration.idleTimeout, headerTimeout: configuration.headerTimeout,
-                bodyTimeout: configuration.bodyTimeout, maxConnections: configuration.maxConnections),
-            configuration: .init(address: .hostname(host, port: port), serverName: "contacts-gateway"),
+                idleTimeout: settings.idleTimeout, headerTimeout: settings.headerTimeout,
+                bodyTimeout: settings.bodyTimeout, maxConnections: settings.maxConnections),
+            configuration: .init(address: .hostname(settings.listen.host, port: port), serverName: "contacts-gateway"),
             services: services,
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
             logger: logger)

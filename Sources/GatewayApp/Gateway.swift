@@ -1,65 +1,89 @@
 import Foundation
 import GatewayCore
-import GatewaySQLite
+import GatewaySettings
 import Logging
 
-/// Everything a running gateway is made of, wired once. Tests build one over a temporary SQLite file and the sandbox.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A gateway's parts, built once from its settings, its store (repositories behind protocols) and its upstream
+/// client: the one composition root. `serve` and the tests build one, then the application (`buildApplication`);
+/// each controller is handed only the parts it uses.
 public struct Gateway: Sendable {
-    public let configuration: GatewayConfiguration
-    public let store: SQLiteStore
-    public let keys: KeyDirectory
+    public let settings: GatewaySettings
+    public let storage: GatewayStorage
+    /// Authenticates keys from memory.
+    public let keyDirectory: KeyDirectory
     public let keyUsage: KeyUsageRecorder
     public let keyLimits: KeyRateLimiter
-    public let keyFormat: KeyFormat
+    public let keyAdministration: KeyAdministration
+    public let roleAdministration: RoleAdministration
+    public let connections: ConnectionAdministration
     public let tokens: TokenBroker
+    /// The upstream client, timed and counted for `/metrics`.
     public let upstream: any UpstreamClient
     /// The upstream as the proxy uses it: shaped, retried, behind a circuit breaker per location.
     public let upstreamCaller: UpstreamCaller
     public let routes: RouteTable
-    public let connections: ConnectionAdministration
     public let audit: any AuditSink
     /// Failed authentications per client address; `nil` when the limit is off.
     public let failedAuthentications: FailedAuthenticationGuard?
-    public let checkpointSigner: AuditCheckpointSigner
+    /// This gateway's name in the checkpoints it signs.
+    public let node: String
     public let clock: any WallClock
     public let logger: Logger
 
+    public var repositories: GatewayRepositories { storage.repositories }
+
     public init(
-        configuration: GatewayConfiguration, storage: GatewayStorage, upstream: any UpstreamClient,
-        audit: (any AuditSink)? = nil, clock: any WallClock = SystemWallClock(),
-        lifecycle: TokenLifecycle = .init(), hooks: TokenBroker.Hooks = .init(),
+        settings: GatewaySettings, storage: GatewayStorage, upstream: any UpstreamClient,
+        clock: any WallClock = SystemWallClock(), lifecycle: TokenLifecycle = .init(),
         logger: Logger = Logger(label: "contacts-gateway")
     ) {
-        // Every exchange with HighLevel is timed and counted for `/metrics`.
-        let measured = MeasuredUpstreamClient(base: upstream, tokenURL: configuration.oauthSettings().tokenURL)
-        let endpoint = MeasuredTokenEndpoint(
-            base: OAuthTokenEndpoint(settings: configuration.oauthSettings(), client: measured))
-        self.configuration = configuration
-        self.store = storage.store
-        self.keyFormat = storage.keyFormat
-        self.keyUsage = KeyUsageRecorder(repository: storage.store)
-        self.keys = KeyDirectory(keys: storage.store, roles: storage.store, format: storage.keyFormat, clock: clock, usage: keyUsage)
-        self.keyLimits = KeyRateLimiter(
-            defaultRate: configuration.keyRate, defaultBurst: configuration.keyBurst, clock: clock)
+        let repositories = storage.repositories
+        let oauth = settings.oauth
+        let measured = MeasuredUpstreamClient(base: upstream, tokenURL: oauth.tokenURL)
+        let endpoint = MeasuredTokenEndpoint(base: OAuthTokenEndpoint(settings: oauth, client: measured))
+        self.settings = settings
+        self.storage = storage
+        self.keyUsage = KeyUsageRecorder(repository: repositories.keys)
+        self.keyDirectory = KeyDirectory(
+            keys: repositories.keys, roles: repositories.roles, format: storage.keyFormat, clock: clock, usage: keyUsage)
+        self.keyLimits = KeyRateLimiter(defaultRate: settings.keyRate, defaultBurst: settings.keyBurst, clock: clock)
+        self.keyAdministration = KeyAdministration(
+            keys: repositories.keys, roles: repositories.roles, format: storage.keyFormat, clock: clock)
+        self.roleAdministration = RoleAdministration(repository: repositories.roles, clock: clock)
         self.tokens = TokenBroker(
-            repository: storage.store, endpoint: endpoint, clock: clock, lifecycle: lifecycle, hooks: hooks,
-            logger: logger)
+            repository: repositories.connections, endpoint: endpoint, clock: clock, lifecycle: lifecycle, logger: logger)
         self.upstream = measured
         self.upstreamCaller = UpstreamCaller(
             client: measured,
             settings: .init(
-                limit: configuration.upstreamLimit == "off" ? nil : Rate(configuration.upstreamLimit),
-                dailyLimit: configuration.upstreamLimit == "off" ? nil : 200_000))
+                limit: settings.upstreamLimit,
+                dailyLimit: settings.upstreamLimit.map { _ in UpstreamCaller.Settings.highLevelDailyLimit }))
         self.routes = .contacts
         self.connections = ConnectionAdministration(
-            connections: storage.store, states: storage.store, settings: configuration.oauthSettings(),
+            connections: repositories.connections, states: repositories.authorizationStates, settings: oauth,
             endpoint: endpoint, clock: clock)
-        self.audit = audit ?? AuditTrail(
-            ledger: storage.store, durability: AuditTrail.Durability(rawValue: configuration.auditDurability) ?? .commit,
-            logger: logger)
-        self.failedAuthentications = configuration.authFailureLimit.map { FailedAuthenticationGuard(rate: $0, clock: clock) }
-        self.checkpointSigner = storage.checkpointSigner
+        self.audit = AuditTrail(ledger: repositories.audit, durability: settings.auditDurability, logger: logger)
+        self.failedAuthentications = settings.authFailureLimit.map { FailedAuthenticationGuard(rate: $0, clock: clock) }
+        self.node = settings.resolvedNode
         self.clock = clock
         self.logger = logger
+    }
+
+}
+
+extension GatewaySettings {
+    /// This gateway's name in the checkpoints it signs: `node`, else the host's name.
+    public var resolvedNode: String { node ?? Self.hostName() }
+
+    private static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "gateway" }
+        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let cleaned = String(name.prefix(253).map { AuditCheckpoint.isValidNode(String($0)) ? $0 : "-" })
+        return cleaned.isEmpty ? "gateway" : cleaned
     }
 }

@@ -1,21 +1,68 @@
 import Foundation
 import GatewayCore
+import GatewayMemoryStore
 import GatewaySQLite
+import GatewaySettings
+import Logging
+import ServiceLifecycle
 
-/// The database and the secret that protects what is in it, opened the same way by `serve` and every CLI command.
+/// The store and the secret that protects what is in it, opened the same way by `serve` and every command.
 public struct GatewayStorage: Sendable {
-    public let store: SQLiteStore
+    public let repositories: GatewayRepositories
     public let secret: GatewaySecret
+    /// Hashes and recognises local keys, under a key derived from `secret`.
     public let keyFormat: KeyFormat
     /// Signs the audit trail's checkpoints with the key derived from `secret`.
     public let checkpointSigner: AuditCheckpointSigner
+    /// Background work the store needs while a server runs (SQLite: copying the WAL into the database file).
+    public let services: [any Service]
+    /// Where the store is, for messages (a PostgreSQL URL without its password).
+    public let location: String
 
-    public static func open(_ configuration: GatewayConfiguration) throws -> GatewayStorage {
-        let path = try configuration.sqlitePath()
-        let secret = try GatewaySecret.load(environmentValue: configuration.secretKey, keyFile: try configuration.keyFilePath())
-        let store = try SQLiteStore(path: path, cipher: TokenCipher(secret: secret))
-        return GatewayStorage(
-            store: store, secret: secret, keyFormat: KeyFormat(secret: secret),
-            checkpointSigner: AuditCheckpointSigner(secret: secret))
+    public init(
+        repositories: GatewayRepositories, secret: GatewaySecret, services: [any Service] = [], location: String
+    ) {
+        self.repositories = repositories
+        self.secret = secret
+        self.keyFormat = KeyFormat(secret: secret)
+        self.checkpointSigner = AuditCheckpointSigner(secret: secret)
+        self.services = services
+        self.location = location
+    }
+
+    /// Everything in memory: for router-level tests.
+    public static func inMemory(secret: GatewaySecret = .generate()) -> GatewayStorage {
+        GatewayStorage(repositories: GatewayRepositories(store: InMemoryStore()), secret: secret, location: "memory")
+    }
+
+    /// Why a store was not opened: one line that names it and says what to do.
+    public struct Unavailable: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Opens the store the settings name. Only `serve` may create one (`creating`): a command pointed at a path
+    /// where no database is must say so, not quietly work on a new, empty one that no server reads.
+    public static func open(_ settings: GatewaySettings, creating: Bool, logger: Logger) throws -> GatewayStorage {
+        switch settings.database {
+        case .sqlite(let path):
+            let exists = FileManager.default.fileExists(atPath: path)
+            guard exists || creating else {
+                throw Unavailable(
+                    description: "no database at \(path) (from \(settings.database)): check --database or "
+                        + "GATEWAY_DATABASE; only `contacts-gateway serve` creates one")
+            }
+            let secret = try settings.secretKey ?? GatewaySecret.loadOrCreateKeyFile(path + ".key", creating: creating)
+            let store = try SQLiteStore(path: path, cipher: TokenCipher(secret: secret))
+            if !exists { logger.notice("created a new database", metadata: ["path": "\(path)"]) }
+            return GatewayStorage(
+                repositories: GatewayRepositories(store: store), secret: secret,
+                services: [
+                    WALCheckpointService(store: store, interval: settings.tuning.walCheckpointInterval, logger: logger)
+                ],
+                location: path)
+        case .postgres:
+            throw Unavailable(
+                description: "the PostgreSQL backend is not available in this build yet; use sqlite:PATH")
+        }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import GatewayCore
+import GatewaySettings
 
 /// What `serve --sandbox` does on start: connect `loc-sandbox` through the sandbox's real OAuth flow (authorize,
 /// callback, code exchange), and make sure there is an admin key to try the gateway with.
@@ -22,8 +23,30 @@ public enum SandboxBootstrap {
 
     /// A new admin key when the database has none; `nil` when one exists (its secret cannot be shown again).
     public static func ensureAdminKey(_ gateway: Gateway) async throws -> KeyAdministration.CreatedKey? {
-        let administration = KeyAdministration(keys: gateway.store, roles: gateway.store, format: gateway.keyFormat, clock: gateway.clock)
-        guard try await !administration.hasAdminKey() else { return nil }
-        return try await administration.create(name: "sandbox-admin", role: Role.admin.name, by: .operator)
+        guard try await !gateway.keyAdministration.hasAdminKey() else { return nil }
+        return try await gateway.keyAdministration.create(name: "sandbox-admin", role: Role.admin.name, by: .operator)
+    }
+
+    /// Connects the sandbox's location and says how to try the gateway: with a new admin key, printed this once.
+    static func introduce(_ gateway: Gateway, say: @Sendable (String) -> Void) async throws {
+        _ = try await connect(gateway)
+        guard let key = try await ensureAdminKey(gateway) else {
+            say("This database already has an admin key (its secret was shown when it was made). Another: "
+                + "contacts-gateway keys create --database \(gateway.settings.database) --role admin --name <you>")
+            return
+        }
+        let address = "http://\(gateway.settings.listen)"
+        say("""
+            An admin key was created for this database. It is shown only now:
+
+                \(key.key)
+
+            Try it:
+
+                curl -s -H 'Authorization: Bearer \(key.key)' \(address)/contacts/search \\
+                     -H 'Content-Type: application/json' -d '{"locationId":"loc-sandbox","pageLimit":5}'
+                curl -s -H 'Authorization: Bearer \(key.key)' '\(address)/contacts/?locationId=loc-sandbox'
+
+            """)
     }
 }

@@ -8,7 +8,7 @@ struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit", abstract: "Review, export, verify and prune the audit trail; its signed checkpoints.",
         subcommands: [
-            List.self, Export.self, Verify.self, Prune.self, Checkpoint.self, PublicKey.self, AuditBenchCommand.self,
+            List.self, Export.self, Verify.self, Prune.self, Checkpoint.self, PublicKey.self,
         ])
 
     /// The filters `list` and `export` share.
@@ -37,7 +37,7 @@ struct AuditCommand: AsyncParsableCommand {
             try await reportingFailures {
                 let query = try filters.query()
                 let limit = try AuditQuery.limit(limit, fallback: 100, maximum: 1_000_000)
-                let records = try await common.openStorage().store.auditRecords(matching: query, limit: limit)
+                let records = try await common.openStorage().repositories.audit.auditRecords(matching: query, limit: limit)
                 switch common.output {
                 case .json: try Output.json(["records": records])
                 case .table:
@@ -63,7 +63,7 @@ struct AuditCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingFailures {
                 let query = try filters.query()
-                let store = try common.openStorage().store
+                let store = try common.openStorage().repositories.audit
                 let writer = AuditExportWriter(format: format == .csv ? .csv : .jsonl)
                 writer.begin()
                 // One page at a time, written before the next is read: memory stays flat whatever the trail's size.
@@ -93,7 +93,7 @@ struct AuditCommand: AsyncParsableCommand {
                         source: .file(path), filedSeq: nil, note: try CheckpointFile.read(path).note.rendered)
                 }
                 let storage = try common.openStorage()
-                let result = try await storage.store.verifyAudit(key: storage.checkpointSigner.publicKey, external: external)
+                let result = try await storage.repositories.audit.verifyAudit(key: storage.checkpointSigner.publicKey, external: external)
                 switch common.output {
                 case .json: try Output.json(result)
                 case .table:
@@ -124,10 +124,10 @@ struct AuditCommand: AsyncParsableCommand {
             try await reportingFailures {
                 let cutoff = try AuditQuery.time(before, name: "before")
                 let now = Int64(Date().timeIntervalSince1970 * 1000)
-                let configuration = try common.configuration()
-                let storage = try GatewayStorage.open(configuration)
-                let pruned = try await storage.store.pruneAudit(
-                    beforeMs: cutoff, nowMs: now, signer: storage.checkpointSigner, node: configuration.node)
+                let settings = try common.settings()
+                let storage = try common.openStorage(settings)
+                let pruned = try await storage.repositories.audit.pruneAudit(
+                    beforeMs: cutoff, nowMs: now, signer: storage.checkpointSigner, node: settings.resolvedNode)
                 switch common.output {
                 case .json: try Output.json(["pruned": pruned])
                 case .table: print("\(pruned) audit records before \(AuditChain.rfc3339(milliseconds: cutoff)) pruned.")
@@ -144,9 +144,9 @@ struct AuditCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingFailures {
                 let storage = try common.openStorage()
-                guard let latest = try await storage.store.latestAuditCheckpoint(key: storage.checkpointSigner.publicKey)
+                guard let latest = try await storage.repositories.audit.latestAuditCheckpoint(key: storage.checkpointSigner.publicKey)
                 else {
-                    throw GatewayConfiguration.Invalid(
+                    throw UsageError(
                         "the audit trail has no signed checkpoint yet: a running gateway signs one every "
                             + "GATEWAY_AUDIT_CHECKPOINT_INTERVAL (default 1m) and at shutdown, and audit prune signs one")
                 }

@@ -22,3 +22,9 @@ func plainMessage(for error: any Error) -> String {
     default: "\(error)"
     }
 }
+
+/// A command's own refusal of its arguments: one plain line.
+struct UsageError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

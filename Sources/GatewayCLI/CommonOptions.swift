@@ -1,24 +1,33 @@
 import ArgumentParser
 import Foundation
 import GatewayApp
+import GatewaySettings
+import Logging
 
-/// What every administrative command takes: the database and the output format.
+/// What every administrative command takes: the database (or a settings file that names it) and the output format.
+/// The settings are read as `serve` reads them (flags, then the environment, then the file), so a command finds the
+/// database and secret its server uses.
 struct CommonOptions: ParsableArguments {
     enum Output: String, ExpressibleByArgument, CaseIterable { case table, json }
 
-    @Option(help: "The database, e.g. sqlite:data/gateway.sqlite (default: GATEWAY_DATABASE, then that).")
+    @Option(help: "The database, e.g. sqlite:data/gateway.sqlite (default: GATEWAY_DATABASE, the settings file, then that).")
     var database: String?
+
+    @Option(help: "A YAML or JSON settings file (default: GATEWAY_CONFIG).")
+    var config: String?
 
     @Option(help: "table or json.")
     var output: Output = .table
 
-    func configuration() throws -> GatewayConfiguration {
-        var configuration = try GatewayConfiguration(environment: ProcessInfo.processInfo.environment)
-        if let database { configuration.database = database }
-        return configuration
+    func settings() throws -> GatewaySettings {
+        var flags: [String] = []
+        if let database { flags += ["--database", database] }
+        if let config { flags += ["--config", config] }
+        return try SettingsReader(flags: flags, environment: ProcessInfo.processInfo.environment).read()
     }
 
-    func openStorage() throws -> GatewayStorage {
-        try GatewayStorage.open(configuration())
+    /// The store: it must exist (only `serve` creates one).
+    func openStorage(_ settings: GatewaySettings? = nil) throws -> GatewayStorage {
+        try GatewayStorage.open(settings ?? self.settings(), creating: false, logger: Logger(label: "contacts-gateway"))
     }
 }

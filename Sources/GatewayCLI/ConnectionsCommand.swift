@@ -1,6 +1,8 @@
 import ArgumentParser
+import Foundation
 import GatewayApp
 import GatewayCore
+import GatewaySettings
 
 struct ConnectionsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -9,11 +11,11 @@ struct ConnectionsCommand: AsyncParsableCommand {
 
     /// The same administration the server uses; the token endpoint is reached only by the server's callback.
     static func administration(_ common: CommonOptions) throws -> ConnectionAdministration {
-        let configuration = try common.configuration()
-        let storage = try GatewayStorage.open(configuration)
+        let settings = try common.settings()
+        let storage = try common.openStorage(settings)
         return ConnectionAdministration(
-            connections: storage.store, states: storage.store, settings: configuration.oauthSettings(),
-            endpoint: UnreachableTokenEndpoint())
+            connections: storage.repositories.connections, states: storage.repositories.authorizationStates,
+            settings: settings.oauth, endpoint: UnreachableTokenEndpoint())
     }
 
     struct List: AsyncParsableCommand {
@@ -46,13 +48,18 @@ struct ConnectionsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                var configuration = try common.configuration()
-                if let clientId { configuration.clientId = clientId }
-                if let redirectUrl { configuration.redirectURL = redirectUrl }
-                let storage = try GatewayStorage.open(configuration)
+                var settings = try common.settings()
+                if let clientId { settings.clientId = clientId }
+                if let redirectUrl {
+                    guard let url = URL(string: redirectUrl), url.scheme == "http" || url.scheme == "https" else {
+                        throw UsageError("--redirect-url '\(redirectUrl)' is not an http or https URL")
+                    }
+                    settings.redirectURL = url
+                }
+                let storage = try common.openStorage(settings)
                 let link = try await ConnectionAdministration(
-                    connections: storage.store, states: storage.store, settings: configuration.oauthSettings(),
-                    endpoint: UnreachableTokenEndpoint()
+                    connections: storage.repositories.connections, states: storage.repositories.authorizationStates,
+                    settings: settings.oauth, endpoint: UnreachableTokenEndpoint()
                 ).authorizeLink(locationId: location, by: .operator)
                 switch common.output {
                 case .json: try Output.json(link)

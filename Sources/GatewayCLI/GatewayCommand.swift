@@ -7,7 +7,7 @@ public struct GatewayCommand: AsyncParsableCommand {
         abstract: "A self-hosted gateway in front of HighLevel's Contacts API.",
         subcommands: [
             ServeCommand.self, SandboxCommand.self, KeysCommand.self, RolesCommand.self, ConnectionsCommand.self,
-            AuditCommand.self, UpstreamBenchCommand.self,
+            AuditCommand.self,
         ])
 
     public init() {}

@@ -3,6 +3,11 @@ import GatewayApp
 import GatewayCore
 
 struct KeysCommand: AsyncParsableCommand {
+    static func administration(_ storage: GatewayStorage) -> KeyAdministration {
+        KeyAdministration(
+            keys: storage.repositories.keys, roles: storage.repositories.roles, format: storage.keyFormat)
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "keys", abstract: "Local API keys.",
         subcommands: [Create.self, List.self, Show.self, Revoke.self, Rotate.self])
@@ -21,7 +26,7 @@ struct KeysCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingFailures {
                 let storage = try common.openStorage()
-                let created = try await KeyAdministration(keys: storage.store, roles: storage.store, format: storage.keyFormat).create(
+                let created = try await KeysCommand.administration(storage).create(
                     name: name, role: role, locations: locations.map { $0.split(separator: ",").map(String.init) },
                     rate: rate, burst: burst, expiresIn: expiresIn, by: .operator)
                 switch common.output {
@@ -41,7 +46,7 @@ struct KeysCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingFailures {
                 let storage = try common.openStorage()
-                let keys = try await KeyAdministration(keys: storage.store, roles: storage.store, format: storage.keyFormat).list()
+                let keys = try await KeysCommand.administration(storage).list()
                 let summaries = keys.map(KeySummary.init)
                 switch common.output {
                 case .json: try Output.json(["keys": summaries])
@@ -66,7 +71,7 @@ struct KeysCommand: AsyncParsableCommand {
             try await reportingFailures {
                 let storage = try common.openStorage()
                 let key = KeySummary(
-                    try await KeyAdministration(keys: storage.store, roles: storage.store, format: storage.keyFormat).show(id: id))
+                    try await KeysCommand.administration(storage).show(id: id))
                 switch common.output {
                 case .json: try Output.json(key)
                 case .table:
@@ -88,7 +93,7 @@ struct KeysCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingFailures {
                 let storage = try common.openStorage()
-                try await KeyAdministration(keys: storage.store, roles: storage.store, format: storage.keyFormat).revoke(id: id, by: .operator)
+                try await KeysCommand.administration(storage).revoke(id: id, by: .operator)
                 switch common.output {
                 case .json: try Output.json(["id": id, "status": "revoked"])
                 case .table: print("Key \(id) revoked.")
@@ -107,7 +112,7 @@ struct KeysCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingFailures {
                 let storage = try common.openStorage()
-                let rotated = try await KeyAdministration(keys: storage.store, roles: storage.store, format: storage.keyFormat).rotate(
+                let rotated = try await KeysCommand.administration(storage).rotate(
                     id: id, grace: grace, by: .operator)
                 switch common.output {
                 case .json: try Output.json(rotated)

@@ -9,7 +9,7 @@ struct RolesCommand: AsyncParsableCommand {
         subcommands: [List.self, Create.self, Delete.self])
 
     static func administration(_ common: CommonOptions) throws -> RoleAdministration {
-        RoleAdministration(repository: try common.openStorage().store)
+        RoleAdministration(repository: try common.openStorage().repositories.roles)
     }
 
     static func table(_ roles: [RoleSummary]) {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GatewayApp
 import GatewayCore
+import GatewaySettings
 import HighLevelSandbox
 import Hummingbird
 import Logging
@@ -19,27 +20,28 @@ struct SandboxCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
-            var address = GatewayConfiguration()
-            try address.setListen(listen)
+            guard let address = ListenAddress(listen) else {
+                throw UsageError("--listen '\(listen)' must be HOST:PORT, e.g. 127.0.0.1:8090")
+            }
             var configuration = SandboxConfiguration()
             guard let lifetime = DurationText.duration(tokenLifetime), lifetime >= .seconds(1) else {
-                throw GatewayConfiguration.Invalid("--token-lifetime must be a duration of at least 1s, e.g. 24h")
+                throw UsageError("--token-lifetime must be a duration of at least 1s, e.g. 24h")
             }
             configuration.tokenLifetime = lifetime
             if rateLimit == "off" {
                 configuration.rateLimit = nil
             } else {
                 guard let rate = Rate(rateLimit) else {
-                    throw GatewayConfiguration.Invalid("--rate-limit must look like 100/10s, or be off")
+                    throw UsageError("--rate-limit must look like 100/10s, or be off")
                 }
                 configuration.rateLimit = .init(
                     max: rate.count, interval: .milliseconds(Int64(rate.perSeconds * 1000)), daily: 200_000)
             }
             configuration.locations = locations.split(separator: ",").map(String.init)
             let sandbox = HighLevelSandbox(configuration: configuration)
-            let host = address.listenHost
+            let host = address.host
             let credentials = "client id \(configuration.clientId), client secret \(configuration.clientSecret)"
-            let app = sandbox.makeApplication(host: host, port: address.listenPort) { port in
+            let app = sandbox.makeApplication(host: host, port: address.port) { port in
                 Output.line("HighLevel sandbox listening on \(host):\(port) (\(credentials))")
             }
             let group = ServiceGroup(

@@ -5,7 +5,7 @@ import Synchronization
 /// Every repository in memory: for router-level tests (`app.test(.router)`), where a real file or server would only
 /// add time. It passes the same conformance suite as the SQLite and PostgreSQL stores, so what a test learns
 /// through it holds for them. Nothing survives the process.
-public final class InMemoryStore: Sendable {
+public final class InMemoryStore: StoreHealth, Sendable {
     struct State {
         var keys: [String: APIKey] = [:]
         var roles: [String: (role: Role, createdAt: Date)] = [:]
@@ -18,6 +18,8 @@ public final class InMemoryStore: Sendable {
     let audit = Mutex(AuditState())
 
     public init() {}
+
+    public func ping() async throws {}
 }
 
 extension InMemoryStore: KeyRepository {

@@ -5,7 +5,7 @@ import GatewayCore
 /// The embedded store: one SQLite file in WAL mode, shared safely by the server and CLI commands in other processes.
 ///
 /// Upstream tokens are sealed with `TokenCipher` before they reach a row; the file never holds one in clear.
-public final class SQLiteStore: Sendable {
+public final class SQLiteStore: StoreHealth, Sendable {
     let pool: DatabasePool
     let cipher: TokenCipher
     public let path: String

@@ -12,7 +12,7 @@ import Testing
 
     @Test func everyRoleAgainstAReadAndAWriteRoute() async throws {
         try await withGateway { gw in
-            _ = try await RoleAdministration(repository: gw.gateway.store).create(
+            _ = try await RoleAdministration(repository: gw.store).create(
                 name: "viewer", scopes: ["contacts.readonly", "audit.read"], by: .operator)
             // role, read status, write status; a 403 names the missing scope.
             let expected: [(String, Int, Int)] = [

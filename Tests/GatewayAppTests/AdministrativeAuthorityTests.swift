@@ -10,7 +10,7 @@ import Testing
 @Suite struct AdministrativeAuthorityTests {
     /// A role of its own for each attacker, made by the operator (the CLI's path).
     private func role(_ gw: TestGateway, _ name: String, _ scopes: [String]) async throws {
-        _ = try await RoleAdministration(repository: gw.gateway.store).create(name: name, scopes: scopes, by: .operator)
+        _ = try await RoleAdministration(repository: gw.store).create(name: name, scopes: scopes, by: .operator)
     }
 
     @Test func aKeyManagerCannotMintOrTakeOverKeysBeyondItsScopesAndLocations() async throws {
@@ -113,7 +113,7 @@ import Testing
             let query = try #require(consent.header("Location")?.split(separator: "?").last)
             try await gw.call("GET", "/oauth/callback?\(query)", key: nil)
                 .expectProblem(400, containing: "started for location 'loc-two'")
-            #expect(try await gw.gateway.store.connections().isEmpty)
+            #expect(try await gw.store.connections().isEmpty)
 
             // Bound and matched: connected.
             let again = try await gw.gateway.connections.authorizeLink(locationId: "loc-two", by: .operator)
@@ -121,7 +121,7 @@ import Testing
             let good = try #require(right.header("Location")?.split(separator: "?").last)
             let callback = try await gw.call("GET", "/oauth/callback?\(good)", key: nil)
             #expect(callback.status == 200, "\(callback.text)")
-            #expect(try await gw.gateway.store.connection(locationId: "loc-two") != nil)
+            #expect(try await gw.store.connection(locationId: "loc-two") != nil)
             try await gw.call("POST", "/admin/v1/connections/authorize", key: gw.adminKey, json: #"{"locationId":"../x"}"#)
                 .expectProblem(400, containing: "location id")
         }

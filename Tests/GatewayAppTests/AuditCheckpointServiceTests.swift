@@ -1,6 +1,7 @@
 import Foundation
 import GatewayApp
 import GatewayCore
+import GatewaySettings
 import GatewaySQLite
 import Testing
 
@@ -30,8 +31,8 @@ import Testing
         options.auditCheckpointInterval = .milliseconds(100)
         options.node = "gw-interval"
         try await withGateway(options) { gw in
-            let store = gw.gateway.store
-            let key = gw.gateway.checkpointSigner.publicKey
+            let store = gw.store
+            let key = gw.gateway.storage.checkpointSigner.publicKey
             for _ in 0..<3 { _ = try await gw.call("GET", "/healthz", key: nil) }
             let covered = try await Self.eventually {
                 try await Self.latest(store, key)?.seq == Self.lastSeq(store)
@@ -56,12 +57,12 @@ import Testing
     @Test func signsAtShutdownOnceTheTrailIsFlushed() async throws {
         // `async`: records still queued at shutdown are written first, then signed.
         var options = TestGateway.Options()
-        options.auditDurability = "async"
+        options.auditDurability = .async
         let gw = try await TestGateway.start(options)
         defer { try? FileManager.default.removeItem(at: gw.directory) }
         for _ in 0..<20 { _ = try await gw.call("GET", "/contacts/?locationId=\(TestGateway.location)") }
-        let store = gw.gateway.store
-        let key = gw.gateway.checkpointSigner.publicKey
+        let store = gw.store
+        let key = gw.gateway.storage.checkpointSigner.publicKey
         // The interval is a minute: nothing is signed yet.
         #expect(try await Self.latest(store, key) == nil)
         await gw.stop(removeFiles: false)
@@ -79,11 +80,11 @@ import Testing
         options.auditCheckpointInterval = .milliseconds(100)
         options.logger = capture.logger()
         try await withGateway(options) { gw in
-            let store = gw.gateway.store
-            let key = gw.gateway.checkpointSigner.publicKey
+            let store = gw.store
+            let key = gw.gateway.storage.checkpointSigner.publicKey
             for _ in 0..<4 { _ = try await gw.call("GET", "/healthz", key: nil) }
             #expect(try await Self.eventually { try await Self.latest(store, key)?.seq == 4 })
-            let path = try gw.gateway.configuration.sqlitePath()
+            let path = gw.databasePath
             // Records cut from the end by another process, and a new one appended after the cut.
             _ = try await blocking {
                 try Executable.run(["-c", "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\nc.execute('DELETE FROM audit_records WHERE seq > 2')\nc.commit()", path], python: true)
@@ -98,14 +99,16 @@ import Testing
     }
 
     @Test func settingsReadTheIntervalAndTheNode() throws {
-        let defaults = try GatewayConfiguration(environment: [:])
+        let defaults = try SettingsReader(flags: [], environment: [:]).read()
         #expect(defaults.auditCheckpointInterval == .seconds(60))
-        #expect(AuditCheckpoint.isValidNode(defaults.node))
-        let set = try GatewayConfiguration(environment: ["GATEWAY_AUDIT_CHECKPOINT_INTERVAL": "90s", "GATEWAY_NODE": "gw-7.example"])
-        #expect(set.auditCheckpointInterval == .seconds(90) && set.node == "gw-7.example")
+        #expect(AuditCheckpoint.isValidNode(defaults.resolvedNode))
+        let set = try SettingsReader(
+            flags: [], environment: ["GATEWAY_AUDIT_CHECKPOINT_INTERVAL": "90s", "GATEWAY_NODE": "gw-7.example"]
+        ).read()
+        #expect(set.auditCheckpointInterval == .seconds(90) && set.resolvedNode == "gw-7.example")
         for bad in [["GATEWAY_AUDIT_CHECKPOINT_INTERVAL": "often"], ["GATEWAY_AUDIT_CHECKPOINT_INTERVAL": "200ms"],
                     ["GATEWAY_NODE": "gw 7"], ["GATEWAY_NODE": String(repeating: "n", count: 254)]] {
-            #expect(throws: GatewayConfiguration.Invalid.self, "\(bad)") { try GatewayConfiguration(environment: bad) }
+            #expect(throws: SettingsError.self, "\(bad)") { try SettingsReader(flags: [], environment: bad).read() }
         }
     }
 }

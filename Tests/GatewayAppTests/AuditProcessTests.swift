@@ -11,7 +11,7 @@ import Testing
 @Suite(.serialized) struct AuditProcessTests {
     @Test func cliListsExportsPrunesAndVerifies() async throws {
         try await withGateway { gw in
-            let database = gw.gateway.configuration.database
+            let database = gw.database
             for _ in 0..<3 { _ = try await gw.call("GET", "/healthz", key: nil) }
             try await Task.sleep(for: .milliseconds(20))
             let cutoff = Timestamp.rfc3339(Date())
@@ -56,7 +56,7 @@ import Testing
             // New records chain on after the pruned ones, and a deletion right after the checkpoint is still caught.
             _ = try await gw.call("GET", "/healthz", key: nil)
             #expect(try await gw.verifyAudit().ok)
-            let path = try gw.gateway.configuration.sqlitePath()
+            let path = gw.databasePath
             try await blocking {
                 _ = try Executable.run(["-c", "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\nc.execute('DELETE FROM audit_records WHERE seq = 4')\nc.commit()", path], python: true)
                 let broken = try Executable.run(["audit", "verify", "--database", database])
@@ -67,8 +67,8 @@ import Testing
 
     @Test func everyAnsweredRequestSurvivesSIGKILLUnderLoadAndTheChainVerifies() async throws {
         try await withGateway { gw in
-            let database = gw.gateway.configuration.database
-            let secret = try GatewayStorage.open(gw.gateway.configuration).secret.base64
+            let database = gw.database
+            let secret = gw.gateway.storage.secret.base64
             let server = try await ServerProcess.start(
                 arguments: ["serve", "--listen", "127.0.0.1:0", "--database", database, "--upstream-url", gw.sandboxURL,
                             "--client-id", "sandbox-client-id", "--client-secret", "sandbox-client-secret"],
@@ -100,7 +100,7 @@ import Testing
 
             let ids = received.ids.withLock { $0 }
             #expect(ids.count >= 600)
-            let store = try GatewayStorage.open(gw.gateway.configuration).store
+            let store = gw.store
             let recorded = Set(try await store.auditRecords(matching: AuditQuery(), ascending: true, limit: 1_000_000).map(\.requestId))
             let missing = ids.filter { !recorded.contains($0) }
             #expect(missing.isEmpty, "\(missing.count) answered requests are not in the trail")

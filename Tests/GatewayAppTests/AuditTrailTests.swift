@@ -9,7 +9,7 @@ import Testing
 /// The audit trail through real sockets: every request recorded before it is answered, reviewable, and verifiable.
 @Suite struct AuditTrailTests {
     static func all(_ gw: TestGateway) async throws -> [AuditRecord] {
-        try await gw.gateway.store.auditRecords(matching: AuditQuery(), ascending: true, limit: 100_000)
+        try await gw.store.auditRecords(matching: AuditQuery(), ascending: true, limit: 100_000)
     }
 
     @Test func everyKindOfRequestIsRecordedBeforeItIsAnsweredAndNoneHoldsASecret() async throws {
@@ -144,7 +144,7 @@ import Testing
         try await withGateway { gw in
             for _ in 0..<6 { _ = try await gw.call("GET", "/healthz", key: nil) }
             #expect(try await gw.verifyAudit().ok)
-            let path = try gw.gateway.configuration.sqlitePath()
+            let path = gw.databasePath
             let edit = tampering.edit
             let result = try await blocking {
                 try Executable.run(["-c", "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\nc.executescript(sys.argv[2])\nc.commit()",
@@ -157,7 +157,7 @@ import Testing
             #expect(json["ok"] as? Bool == false, "\(verify.text)")
             #expect(json["firstFailingSeq"] as? Int == edit.failingSeq, "\(verify.text)")
 
-            let database = gw.gateway.configuration.database
+            let database = gw.database
             let cli = try await blocking { try Executable.run(["audit", "verify", "--database", database]) }
             #expect(cli.status == 1)
             #expect(cli.stderr.split(separator: "\n").count == 1)
@@ -168,15 +168,15 @@ import Testing
     @Test func verificationOverHTTPHoldsTheTrailToItsSignedCheckpoints() async throws {
         try await withGateway { gw in
             for _ in 0..<6 { _ = try await gw.call("GET", "/healthz", key: nil) }
-            let signer = gw.gateway.checkpointSigner
-            let round = try await gw.gateway.store.signAuditCheckpoint(signer: signer, node: "gw-http", nowMs: 1_800_000_000_000)
+            let signer = gw.gateway.storage.checkpointSigner
+            let round = try await gw.store.signAuditCheckpoint(signer: signer, node: "gw-http", nowMs: 1_800_000_000_000)
             let id = try #require(round.id)
             let honest = try (try await gw.call("GET", "/admin/v1/audit/verify", key: gw.adminKey)).json()
             #expect(honest["ok"] as? Bool == true && honest["checkpointsChecked"] as? Int == 1, "\(honest)")
             #expect(honest["signedSeq"] as? Int == 6 && honest["failingCheckpoint"] is NSNull, "\(honest)")
 
             // The newest records cut by another process (the verify call above is record 7).
-            let path = try gw.gateway.configuration.sqlitePath()
+            let path = gw.databasePath
             _ = try await blocking {
                 try Executable.run(["-c", "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\nc.execute('DELETE FROM audit_records WHERE seq > 4')\nc.commit()", path], python: true)
             }
@@ -191,7 +191,7 @@ import Testing
 
     @Test func asyncDurabilityRecordsInTheBackgroundAndStillChains() async throws {
         var options = TestGateway.Options()
-        options.auditDurability = "async"
+        options.auditDurability = .async
         try await withGateway(options) { gw in
             var ids: [String] = []
             for _ in 0..<20 {
@@ -211,7 +211,7 @@ import Testing
             let ok = try await gw.call("GET", "/contacts/?locationId=\(TestGateway.location)")
             #expect(ok.status == 200)
             // Another process holds the write lock longer than the store's busy timeout (5 s).
-            let path = try gw.gateway.configuration.sqlitePath()
+            let path = gw.databasePath
             let lock = try await StoreLock.hold(path, seconds: 9)
             try await Task.sleep(for: .milliseconds(1100))  // past the trail's trust in its last commit
             // The refusal's own record cannot be committed either (it waits out the 5 s busy timeout, while the

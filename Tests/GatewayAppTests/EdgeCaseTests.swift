@@ -118,7 +118,7 @@ import Testing
 
     @Test func keyLimitedToALocationIsRefusedElsewhere() async throws {
         try await withGateway { gw in
-            let limited = try await KeyAdministration(keys: gw.gateway.store, roles: gw.gateway.store, format: gw.gateway.keyFormat)
+            let limited = try await gw.gateway.keyAdministration
                 .create(name: "limited", role: "editor", locations: ["loc-other"], by: .operator)
             try (try await gw.call("GET", "/contacts/?locationId=\(TestGateway.location)", key: limited.key))
                 .expectProblem(403, containing: TestGateway.location)

@@ -38,7 +38,7 @@ import Testing
             var records: [AuditRecord] = []
             var runs: [AuditRecord] = []
             for _ in 0..<60 {
-                records = try await gw.gateway.store.auditRecords(matching: AuditQuery(), limit: 1000)
+                records = try await gw.store.auditRecords(matching: AuditQuery(), limit: 1000)
                 runs = records.filter { $0.route == FailedAuthentications.auditRoute }
                 if runs.reduce(0, { $0 + ($1.count ?? 0) }) >= 195 { break }
                 try await Task.sleep(for: .milliseconds(100))
@@ -72,6 +72,6 @@ import Testing
         let bad = try await blocking {
             try Executable.run(["serve", "--auth-failure-limit", "lots", "--database", "sqlite:/nonexistent/x.sqlite"])
         }
-        #expect(bad.status == 1 && bad.stderr.contains("auth failure limit 'lots'"), "\(bad.stderr)")
+        #expect(bad.status == 1 && bad.stderr.contains(#"auth.failure.limit: "lots" is not a rate"#), "\(bad.stderr)")
     }
 }

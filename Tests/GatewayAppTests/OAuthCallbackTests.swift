@@ -40,7 +40,7 @@ import Testing
     @Test func badStatesStoreNothingAndCallNobody() async throws {
         try await withGateway(.init(connect: false)) { gw in
             let past = Date().addingTimeInterval(-3600)
-            try await gw.gateway.store.insertAuthorizationState(
+            try await gw.store.insertAuthorizationState(
                 AuthorizationState(
                     stateHash: AuthorizationState.hash("expiredstate"), createdAt: past,
                     expiresAt: past.addingTimeInterval(900)))
@@ -53,7 +53,7 @@ import Testing
                 try response.expectProblem(400)
             }
             #expect(gw.sandbox.stats().tokenRequests == before)
-            #expect(try await gw.gateway.store.connections().isEmpty)
+            #expect(try await gw.store.connections().isEmpty)
         }
     }
 
@@ -62,7 +62,7 @@ import Testing
             let link = try await gw.gateway.connections.authorizeLink(by: .operator)
             let response = try await gw.call("GET", "/oauth/callback?code=forged&state=\(link.state)", key: nil)
             try response.expectProblem(400, containing: "refused the authorization code")
-            #expect(try await gw.gateway.store.connections().isEmpty)
+            #expect(try await gw.store.connections().isEmpty)
         }
     }
 

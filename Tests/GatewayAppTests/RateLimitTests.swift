@@ -2,6 +2,7 @@ import CurlHTTP
 import Foundation
 import GatewayApp
 import GatewayCore
+import GatewaySettings
 import Testing
 
 /// The per-key limit over real HTTP: its accuracy under concurrent load, and what callers are told.
@@ -99,12 +100,15 @@ import Testing
     }
 
     @Test func settingsReadTheDefaultRateAndBurst() throws {
-        let defaults = try GatewayConfiguration(environment: [:])
+        func read(_ environment: [String: String]) throws -> GatewaySettings {
+            try SettingsReader(flags: [], environment: environment).read()
+        }
+        let defaults = try read([:])
         #expect(defaults.keyRate == Rate(count: 20, perSeconds: 1) && defaults.keyBurst == 40)
-        let set = try GatewayConfiguration(environment: ["GATEWAY_KEY_RATE": "600/min", "GATEWAY_KEY_BURST": "5"])
+        let set = try read(["GATEWAY_KEY_RATE": "600/min", "GATEWAY_KEY_BURST": "5"])
         #expect(set.keyRate == Rate(count: 600, perSeconds: 60) && set.keyBurst == 5)
-        #expect(throws: GatewayConfiguration.Invalid.self) { try GatewayConfiguration(environment: ["GATEWAY_KEY_RATE": "fast"]) }
-        #expect(throws: GatewayConfiguration.Invalid.self) { try GatewayConfiguration(environment: ["GATEWAY_KEY_BURST": "0"]) }
+        #expect(throws: SettingsError.self) { try read(["GATEWAY_KEY_RATE": "fast"]) }
+        #expect(throws: SettingsError.self) { try read(["GATEWAY_KEY_BURST": "0"]) }
     }
 }
 

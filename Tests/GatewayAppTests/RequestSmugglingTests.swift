@@ -59,7 +59,7 @@ import Testing
                     .expectProblem(400, containing: "not a key's id")
             }
             await gw.gateway.audit.flush()
-            let records = try await gw.gateway.store.auditRecords(matching: AuditQuery(), limit: 20)
+            let records = try await gw.store.auditRecords(matching: AuditQuery(), limit: 20)
             #expect(records.contains { $0.path == "/contacts/{redacted-key}" })
             #expect(records.contains { $0.route == "GET /contacts/{redacted-key}/nowhere" })
             #expect(records.allSatisfy { !($0.path.contains(secret) || $0.route.contains(secret)) })

@@ -103,7 +103,7 @@ import Testing
     @Test func callersPastTheirDeadlineGet429WithRetryAfter() async throws {
         var options = TestGateway.Options()
         options.upstreamTimeout = .seconds(2)
-        options.upstreamLimit = "5/10s"
+        options.upstreamLimit = Rate(count: 5, perSeconds: 10)
         try await withGateway(options) { gw in
             for _ in 0..<5 { #expect(try await gw.call("GET", list).status == 200) }
             let before = gw.sandbox.stats().apiRequests

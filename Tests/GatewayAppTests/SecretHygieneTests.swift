@@ -68,9 +68,9 @@ import Testing
                 #expect(try await gw.call("GET", "/contacts/?locationId=\(TestGateway.location)", key: key.key).status == 200)
             }
             // Nothing written yet: requests do not write.
-            #expect(try await gw.gateway.store.key(id: key.id)?.lastUsedAt == nil)
+            #expect(try await gw.store.key(id: key.id)?.lastUsedAt == nil)
             try await gw.gateway.keyUsage.flush()
-            let used = try #require(try await gw.gateway.store.key(id: key.id)?.lastUsedAt)
+            let used = try #require(try await gw.store.key(id: key.id)?.lastUsedAt)
             #expect(abs(used.timeIntervalSinceNow) < 10)
         }
         options.lastUsedFlushInterval = .milliseconds(100)

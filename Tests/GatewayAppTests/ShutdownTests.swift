@@ -12,8 +12,8 @@ import Testing
 @Suite(.serialized) struct ShutdownTests {
     @Test func sigtermFinishesTheRequestInFlightAndCommitsItsAuditRecord() async throws {
         try await withGateway { gw in
-            let database = gw.gateway.configuration.database
-            let secret = try GatewayStorage.open(gw.gateway.configuration).secret.base64
+            let database = gw.database
+            let secret = gw.gateway.storage.secret.base64
             let logFile = gw.directory.appendingPathComponent("serve.log")
             let server = try await ServerProcess.start(
                 arguments: [

@@ -2,6 +2,8 @@ import Foundation
 import GRDB
 import GatewayApp
 import GatewayCore
+import Logging
+import GatewaySettings
 import GatewaySQLite
 import Testing
 
@@ -15,14 +17,14 @@ final class TamperableTrail: Sendable {
 
     var path: String { directory.appendingPathComponent("gateway.sqlite").path }
     var database: String { "sqlite:" + path }
-    var store: SQLiteStore { storage.store }
+    var store: SQLiteStore { storage.repositories.health as! SQLiteStore }
     var key: AuditCheckpointKey { storage.checkpointSigner.publicKey }
 
     init() throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("cgw-tamper-\(UUID().uuidString)")
-        var configuration = GatewayConfiguration()
-        configuration.database = "sqlite:" + directory.appendingPathComponent("gateway.sqlite").path
-        storage = try GatewayStorage.open(configuration)
+        var settings = GatewaySettings()
+        settings.database = .sqlite(path: directory.appendingPathComponent("gateway.sqlite").path)
+        storage = try GatewayStorage.open(settings, creating: true, logger: Logger(label: "test"))
     }
 
     /// The trail most tests start from: records 1…10, signed at 5 (checkpoint #1) and at 10 (checkpoint #2).

@@ -3,6 +3,7 @@ import Foundation
 import GatewayApp
 import GatewayCore
 import GatewaySQLite
+import GatewaySettings
 import HighLevelSandbox
 import Hummingbird
 import Logging
@@ -31,7 +32,7 @@ final class TestGateway: Sendable {
         var lifecycle = TokenLifecycle()
         var maxBodyBytes = 1 << 20
         var upstreamTimeout: Duration = .seconds(30)
-        var upstreamLimit = "100/10s"
+        var upstreamLimit: Rate? = Rate(count: 100, perSeconds: 10)
         var connect = true
         /// Point the gateway somewhere other than the sandbox.
         var upstreamURL: String? = nil
@@ -43,7 +44,7 @@ final class TestGateway: Sendable {
         var lastUsedFlushInterval: Duration = .seconds(5)
         /// Where the gateway logs (default: nowhere, unless TEST_LOG is set).
         var logger: Logger? = nil
-        var auditDurability = "commit"
+        var auditDurability = AuditTrail.Durability.commit
         /// Generous, so that tests about other things never meet it.
         var authFailureLimit: Rate? = Rate(count: 100_000, perSeconds: 1)
         var failedAuthenticationAuditInterval: Duration = .seconds(10)
@@ -53,10 +54,10 @@ final class TestGateway: Sendable {
         /// The sandbox's known locations (the first is its authorize page's default).
         var sandboxLocations = ["loc-sandbox"]
         /// The connection limits, at `serve`'s defaults unless a test sets them.
-        var idleTimeout = GatewayConfiguration().idleTimeout
-        var headerTimeout = GatewayConfiguration().headerTimeout
-        var bodyTimeout = GatewayConfiguration().bodyTimeout
-        var maxConnections = GatewayConfiguration().maxConnections
+        var idleTimeout = GatewaySettings().idleTimeout
+        var headerTimeout = GatewaySettings().headerTimeout
+        var bodyTimeout = GatewaySettings().bodyTimeout
+        var maxConnections = GatewaySettings().maxConnections
     }
 
     static func start(_ options: Options = Options()) async throws -> TestGateway {
@@ -86,38 +87,40 @@ final class TestGateway: Sendable {
             sandboxURL = "http://127.0.0.1:\(port)"
         }
 
-        var configuration = GatewayConfiguration()
-        configuration.database = "sqlite:" + directory.appendingPathComponent("gateway.sqlite").path
-        configuration.upstreamURL = options.upstreamURL ?? sandboxURL
-        configuration.authorizeURL = sandboxURL + "/v2/oauth/chooselocation"
-        configuration.clientId = "sandbox-client-id"
-        configuration.clientSecret = "sandbox-client-secret"
-        configuration.maxBodyBytes = options.maxBodyBytes
-        configuration.upstreamTimeout = options.upstreamTimeout
-        configuration.upstreamLimit = options.upstreamLimit
-        configuration.keyRate = options.keyRate
-        configuration.keyBurst = options.keyBurst
-        configuration.lastUsedFlushInterval = options.lastUsedFlushInterval
-        configuration.auditDurability = options.auditDurability
-        configuration.authFailureLimit = options.authFailureLimit
-        configuration.failedAuthenticationAuditInterval = options.failedAuthenticationAuditInterval
-        configuration.idleTimeout = options.idleTimeout
-        configuration.headerTimeout = options.headerTimeout
-        configuration.bodyTimeout = options.bodyTimeout
-        configuration.maxConnections = options.maxConnections
-        configuration.auditCheckpointInterval = options.auditCheckpointInterval
-        configuration.node = options.node
+        var settings = GatewaySettings()
+        settings.listen = ListenAddress(host: "127.0.0.1", port: 0)
+        settings.database = .sqlite(path: directory.appendingPathComponent("gateway.sqlite").path)
+        settings.upstreamURL = URL(string: options.upstreamURL ?? sandboxURL)!
+        settings.authorizeURL = URL(string: sandboxURL + "/v2/oauth/chooselocation")!
+        settings.clientId = "sandbox-client-id"
+        settings.clientSecret = "sandbox-client-secret"
+        settings.maxBody = options.maxBodyBytes
+        settings.upstreamTimeout = options.upstreamTimeout
+        settings.upstreamLimit = options.upstreamLimit
+        settings.keyRate = options.keyRate
+        settings.keyBurst = options.keyBurst
+        settings.tuning.lastUsedFlushInterval = options.lastUsedFlushInterval
+        settings.auditDurability = options.auditDurability
+        settings.authFailureLimit = options.authFailureLimit
+        settings.tuning.failedAuthenticationAuditInterval = options.failedAuthenticationAuditInterval
+        settings.idleTimeout = options.idleTimeout
+        settings.headerTimeout = options.headerTimeout
+        settings.bodyTimeout = options.bodyTimeout
+        settings.maxConnections = options.maxConnections
+        settings.auditCheckpointInterval = options.auditCheckpointInterval
+        settings.node = options.node
         let client = try CurlHTTPClient()
+        let storage = try GatewayStorage.open(settings, creating: true, logger: logger)
         let gateway = Gateway(
-            configuration: configuration, storage: try GatewayStorage.open(configuration),
-            upstream: CurlUpstreamClient(client: client), lifecycle: options.lifecycle, logger: logger)
+            settings: settings, storage: storage, upstream: CurlUpstreamClient(client: client),
+            lifecycle: options.lifecycle, logger: logger)
         if options.connect, options.sharing == nil { _ = try await SandboxBootstrap.connect(gateway) }
-        let keys = KeyAdministration(keys: gateway.store, roles: gateway.store, format: gateway.keyFormat)
+        let keys = gateway.keyAdministration
         let admin = try await keys.create(name: "test-admin", role: "admin", by: .operator).key
         let editor = try await keys.create(name: "test-editor", role: "editor", by: .operator).key
         let reader = try await keys.create(name: "test-reader", role: "reader", by: .operator).key
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let app = gateway.makeApplication(host: "127.0.0.1", port: 0) { continuation.yield($0) }
+        let app = gateway.buildApplication { continuation.yield($0) }
         let port = try await Self.run(app, ports, logger, &groups, &tasks)
         return TestGateway(
             sandbox: sandbox, sandboxURL: sandboxURL, gateway: gateway, url: "http://127.0.0.1:\(port)",
@@ -179,9 +182,9 @@ final class TestGateway: Sendable {
         role: String, name: String = "test-key", locations: [String]? = nil, rate: String? = nil, burst: Int? = nil,
         expiresIn: String? = nil
     ) async throws -> KeyAdministration.CreatedKey {
-        let created = try await KeyAdministration(keys: gateway.store, roles: gateway.store, format: gateway.keyFormat).create(
+        let created = try await gateway.keyAdministration.create(
             name: name, role: role, locations: locations, rate: rate, burst: burst, expiresIn: expiresIn, by: .operator)
-        gateway.keys.invalidate()
+        gateway.keyDirectory.invalidate()
         return created
     }
 
@@ -189,15 +192,21 @@ final class TestGateway: Sendable {
     var port: Int { Int(url.split(separator: ":").last ?? "") ?? 0 }
 
     /// The `--database` value that CLI commands need to work on this gateway's store.
-    var database: String { gateway.configuration.database }
+    var database: String { gateway.settings.database.description }
+
+    /// The SQLite file.
+    var databasePath: String { directory.appendingPathComponent("gateway.sqlite").path }
+
+    /// The store as the SQLite store it is, for what tests read or break behind the gateway's back.
+    var store: SQLiteStore { gateway.repositories.health as! SQLiteStore }
 
     /// The trail checked as `audit verify` checks it, with this gateway's public key.
     func verifyAudit() async throws -> AuditVerification {
-        try await gateway.store.verifyAudit(key: gateway.checkpointSigner.publicKey)
+        try await store.verifyAudit(key: gateway.storage.checkpointSigner.publicKey)
     }
 
     func storedConnection() async throws -> Connection {
-        try #require(try await gateway.store.connection(locationId: Self.location))
+        try #require(try await store.connection(locationId: Self.location))
     }
 }
 

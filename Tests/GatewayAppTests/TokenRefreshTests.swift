@@ -162,11 +162,11 @@ import Testing
         options.tokenLifetime = .seconds(2)
         // With `commit` durability a locked store stops the request before any upstream call (the audit trail fails
         // closed); `async` lets it reach the refresh, which is what this test is about.
-        options.auditDurability = "async"
+        options.auditDurability = .async
         try await withGateway(options) { gw in
             try await Task.sleep(for: .milliseconds(2100))
             // Another process holds the write lock longer than the gateway's busy timeout (5 s).
-            let path = try gw.gateway.configuration.sqlitePath()
+            let path = gw.databasePath
             let lock = try await StoreLock.hold(path, seconds: 7)
             let failed = try await gw.call("GET", "/contacts/?locationId=\(TestGateway.location)")
             try failed.expectProblem(503, containing: "tries again")

@@ -28,13 +28,14 @@ import Testing
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cgw-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("gateway.sqlite.key").path
-        let first = try GatewaySecret.load(environmentValue: nil, keyFile: file)
+        #expect(throws: GatewaySecret.LoadError.self) { try GatewaySecret.loadOrCreateKeyFile(file, creating: false) }
+        let first = try GatewaySecret.loadOrCreateKeyFile(file, creating: true)
         let mode = try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? NSNumber
         #expect(mode?.intValue == 0o600)
-        let second = try GatewaySecret.load(environmentValue: nil, keyFile: file)
+        let second = try GatewaySecret.loadOrCreateKeyFile(file, creating: false)
         #expect(first.base64 == second.base64)
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: file)
-        #expect(throws: GatewaySecret.LoadError.self) { try GatewaySecret.load(environmentValue: nil, keyFile: file) }
+        #expect(throws: GatewaySecret.LoadError.self) { try GatewaySecret.loadOrCreateKeyFile(file, creating: true) }
     }
 
     @Test func keysAreCheckedByKeyedHash() throws {

@@ -1,6 +1,5 @@
 import Foundation
 import GatewayCore
-import GatewaySQLite
 import Logging
 import ServiceLifecycle
 
@@ -11,23 +10,14 @@ import ServiceLifecycle
 /// fails, or that the store refuses because the trail contradicts a signed checkpoint, is logged and never stops the
 /// server: the records are still committed, and `audit verify` names what is wrong.
 struct AuditCheckpointService: Service, CustomStringConvertible {
-    let store: SQLiteStore
-    let audit: any AuditSink
+    let audit: any AuditRepository
+    /// The trail whose queue is flushed before the last checkpoint.
+    let trail: any AuditSink
     let signer: AuditCheckpointSigner
     let node: String
     let interval: Duration
     let clock: any WallClock
     let logger: Logger
-
-    init(gateway: Gateway) {
-        store = gateway.store
-        audit = gateway.audit
-        signer = gateway.checkpointSigner
-        node = gateway.configuration.node
-        interval = gateway.configuration.auditCheckpointInterval
-        clock = gateway.clock
-        logger = gateway.logger
-    }
 
     /// What ServiceLifecycle logs for it: the schedule and the key, never the signer's insides.
     var description: String { "AuditCheckpointService(every \(interval) as \(node), \(signer.publicKey.verifierKey))" }
@@ -43,7 +33,7 @@ struct AuditCheckpointService: Service, CustomStringConvertible {
         }
         // Shutting down gracefully (not cancelled outright): the server has stopped and answered its requests.
         guard !Task.isCancelled else { return }
-        await audit.flush()
+        await trail.flush()
         await checkpoint(when: "shutdown")
     }
 
@@ -51,7 +41,7 @@ struct AuditCheckpointService: Service, CustomStringConvertible {
     func checkpoint(when: String) async -> AuditCheckpointRound? {
         let nowMs = Int64((clock.now().timeIntervalSince1970 * 1000).rounded(.down))
         do {
-            let round = try await store.signAuditCheckpoint(signer: signer, node: node, nowMs: nowMs)
+            let round = try await audit.signAuditCheckpoint(signer: signer, node: node, nowMs: nowMs)
             switch round.plan {
             case .sign(let checkpoint):
                 let level: Logger.Level = when == "shutdown" ? .info : .debug

@@ -7,15 +7,16 @@ import Prometheus
 /// `GET /metrics`: Prometheus text, no key needed. Gauges that are states (the audit queue, the upstream budget
 /// left per location) are read at scrape time.
 struct MetricsController {
-    let gateway: Gateway
+    let audit: any AuditSink
+    let connections: ConnectionAdministration
+    let upstreamCaller: UpstreamCaller
 
-    func addRoutes(to router: Router<GatewayContext>) {
-        router.get("/metrics") { _, context in
-            context.note.update { $0.route = "GET /metrics" }
-            if let trail = gateway.audit as? AuditTrail { GatewayMetrics.auditQueueDepth(trail.queueDepth) }
-            if let connections = try? await gateway.connections.list(by: .operator) {
-                for connection in connections {
-                    if let remaining = gateway.upstreamCaller.remaining(locationId: connection.locationId) {
+    func addRoutes(to router: some RouterMethods<GatewayContext>) {
+        router.on(.metrics) { _, _ in
+            if let trail = audit as? AuditTrail { GatewayMetrics.auditQueueDepth(trail.queueDepth) }
+            if let all = try? await connections.list(by: .operator) {
+                for connection in all {
+                    if let remaining = upstreamCaller.remaining(locationId: connection.locationId) {
                         GatewayMetrics.upstreamBudget(locationId: connection.locationId, remaining: remaining)
                     }
                 }

@@ -4,6 +4,11 @@ import GatewayCore
 /// The gateway's proxied surface as OpenAPI 3.1, rendered from the route table, so the document cannot drift from
 /// the router: each operation carries its HighLevel `operationId`, its required scope and its audit label.
 enum OpenAPIDocument {
+    /// The document as `/openapi.json` serves it.
+    static func served(_ table: RouteTable) -> Data {
+        (try? JSONSerialization.data(withJSONObject: render(table), options: [.sortedKeys])) ?? Data("{}".utf8)
+    }
+
     static func render(_ table: RouteTable) -> [String: Any] {
         var paths: [String: [String: Any]] = [:]
         for operation in table.operations {

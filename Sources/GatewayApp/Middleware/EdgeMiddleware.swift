@@ -49,10 +49,13 @@ struct EdgeMiddleware: RouterMiddleware {
         let fields = context.note.snapshot
         let elapsed = ContinuousClock.now - started
         let path = KeyShapedText.redacting(path: request.uri.path)
+        // The route that labels the record and the metrics: the proxy's operation, else the matched route's template
+        // (the router's, the same text as the route table's); a request that matched nothing has none.
+        let route = fields.route ?? context.matchedPath.map { "\(request.method.rawValue) \($0)" }
         let upstreamAnswered = ownError == nil && fields.upstreamStatus != nil
         let event = AuditRecord(
             time: clock.now(), requestId: requestId, method: request.method.rawValue,
-            route: fields.route ?? "\(request.method.rawValue) \(path)", path: path,
+            route: route ?? "\(request.method.rawValue) \(path)", path: path,
             status: response.status.code,
             // HighLevel's own 5xx passed through is an upstream error; any other answer of HighLevel's is the gateway
             // doing its job.
@@ -68,10 +71,10 @@ struct EdgeMiddleware: RouterMiddleware {
         do {
             try await audit.record(event)
             GatewayMetrics.auditCommit(duration: ContinuousClock.now - auditStarted, failed: false)
-            GatewayMetrics.request(route: fields.route, status: event.status, outcome: event.outcome, duration: elapsed)
+            GatewayMetrics.request(route: route, status: event.status, outcome: event.outcome, duration: elapsed)
         } catch {
             GatewayMetrics.auditCommit(duration: ContinuousClock.now - auditStarted, failed: true)
-            GatewayMetrics.request(route: fields.route, status: 503, outcome: "error", duration: elapsed)
+            GatewayMetrics.request(route: route, status: 503, outcome: "error", duration: elapsed)
             return ProblemResponse.make(
                 .storeUnavailable("The audit trail cannot record this request, so the gateway does not answer it."),
                 requestId: requestId)

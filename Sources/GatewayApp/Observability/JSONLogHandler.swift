@@ -1,4 +1,5 @@
 import Foundation
+import GatewaySettings
 import Logging
 import Synchronization
 
@@ -100,37 +101,24 @@ enum Redaction {
     }
 }
 
-/// Chooses the process's log handler once: `GATEWAY_LOG_FORMAT=json|text` (json unless told otherwise) and
-/// `GATEWAY_LOG_LEVEL` (trace … critical; default info).
+/// Chooses the process's log handler once, from the settings `log.format` and `log.level`.
 public enum GatewayLogging {
-    public struct Invalid: Error, CustomStringConvertible {
-        public var description: String
-    }
-
     private static let bootstrapped = Mutex(false)
 
-    public static func bootstrap(environment: [String: String], defaultFormat: String = "json") throws {
-        let format = (environment["GATEWAY_LOG_FORMAT"].flatMap { $0.isEmpty ? nil : $0 } ?? defaultFormat).lowercased()
-        guard format == "json" || format == "text" else {
-            throw Invalid(description: "GATEWAY_LOG_FORMAT must be json or text, not '\(format)'")
-        }
-        var level = Logger.Level.info
-        if let text = environment["GATEWAY_LOG_LEVEL"], !text.isEmpty {
-            guard let parsed = Logger.Level(rawValue: text.lowercased()) else {
-                throw Invalid(description: "GATEWAY_LOG_LEVEL must be one of trace, debug, info, notice, warning, error, critical; not '\(text)'")
-            }
-            level = parsed
-        }
+    public static func bootstrap(format: LogFormat, level: Logger.Level) {
         let first = bootstrapped.withLock { done in
             defer { done = true }
             return !done
         }
         guard first else { return }
         LoggingSystem.bootstrap { label in
-            if format == "json" { return JSONLogHandler(label: label, level: level) }
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+            switch format {
+            case .json: return JSONLogHandler(label: label, level: level)
+            case .text:
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
         }
     }
 }

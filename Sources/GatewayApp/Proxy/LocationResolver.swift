@@ -10,7 +10,7 @@ import NIOCore
 /// before it could be forwarded. HighLevel's token is bound to one location today, which is what stopped such
 /// requests so far; the gateway does not rely on it.
 struct LocationResolver {
-    let gateway: Gateway
+    let tokens: TokenBroker
 
     func resolve(
         query: QueryString, body: ByteBuffer?, contentType: String?, header: String?, principal: Principal
@@ -39,7 +39,7 @@ struct LocationResolver {
         if let allowed = principal.locations, allowed.count == 1 {
             return allowed[0]
         }
-        let connections = try await gateway.tokens.connections()
+        let connections = try await tokens.connections()
         if connections.count == 1 { return connections[0].locationId }
         if connections.isEmpty {
             throw GatewayError.noConnection(

@@ -8,16 +8,25 @@ import NIOCore
 ///
 /// Every refusal happens before the upstream call, so bad input never costs HighLevel's rate budget.
 struct ProxyHandler: Sendable {
-    let gateway: Gateway
+    let routes: RouteTable
+    let directory: KeyDirectory
+    let keyLimits: KeyRateLimiter
+    let tokens: TokenBroker
+    let upstreamCaller: UpstreamCaller
+    let gate: AuditGate
+    /// The upstream's base URL, without a trailing slash.
+    let upstreamBase: String
+    let upstreamTimeout: Duration
+    let maxBody: Int
 
     func forward(_ request: Request, context: GatewayContext) async throws -> Response {
         // GATEWAY_UPSTREAM_TIMEOUT bounds everything upstream: waiting for a slot, retries, the 401 refresh.
-        let deadline = ContinuousClock.now + gateway.configuration.upstreamTimeout
+        let deadline = ContinuousClock.now + upstreamTimeout
         let note = context.note
         // 1. Which operation: the route table is the router. Matched first so that even a refused caller's audit
         //    record names the route template; a key is still demanded before anything else is answered.
         let method = request.method.rawValue
-        let match = gateway.routes.match(method: method, rawPath: request.uri.path)
+        let match = routes.match(method: method, rawPath: request.uri.path)
         switch match {
         case .matched(let operation, _), .invalidParameter(let operation, _, _):
             note.update { $0.route = operation.label }
@@ -26,7 +35,7 @@ struct ProxyHandler: Sendable {
         }
 
         // 2. Who is calling.
-        let principal = try await gateway.keys.authenticate(CallerKey.presented(in: request.headers))
+        let principal = try await directory.authenticate(CallerKey.presented(in: request.headers))
         note.update { $0.principal = principal }
 
         let operation: UpstreamOperation
@@ -62,26 +71,26 @@ struct ProxyHandler: Sendable {
         let body = try await readBody(request, operation: operation)
 
         // 5. Which location.
-        let locationId = try await LocationResolver(gateway: gateway).resolve(
+        let locationId = try await LocationResolver(tokens: tokens).resolve(
             query: query, body: body, contentType: request.headers[.contentType], header: request.headers[.xLocationId],
             principal: principal)
         note.update { $0.locationId = locationId }
         guard principal.mayUse(location: locationId) else { throw GatewayError.locationNotAllowed(locationId) }
 
         // 6. The key's own rate: a refused request costs nothing upstream.
-        try context.rateLimit.admit(principal, with: gateway.keyLimits)
+        try context.rateLimit.admit(principal, with: keyLimits)
 
         // Fail closed: HighLevel is not called for a request the audit trail cannot record.
-        try await gateway.requireAuditWritable()
+        try await gate.requireWritable()
 
         // 7. Call HighLevel with the location's token, shaped and retried where safe; after a 401, once more with a
         //    refreshed token.
-        var credential = try await gateway.tokens.credential(for: locationId)
-        let url = gateway.configuration.upstreamURL.trimmingTrailingSlash + operation.path.render(parameters)
+        var credential = try await tokens.credential(for: locationId)
+        let url = upstreamBase + operation.path.render(parameters)
             + (query.raw.isEmpty ? "" : "?" + query.raw)
         var upstreamRequest = UpstreamRequest(
             method: method, url: url, headers: [], body: body.map { Array($0.readableBytesView) },
-            timeout: gateway.configuration.upstreamTimeout)
+            timeout: upstreamTimeout)
         var response: UpstreamResponse
         var attempts = 0
         var refreshed = false
@@ -90,7 +99,7 @@ struct ProxyHandler: Sendable {
                 from: request.headers, token: credential.accessToken, version: operation.version, hasBody: body != nil)
             let result: UpstreamCaller.Result
             do {
-                result = try await gateway.upstreamCaller.send(upstreamRequest, locationId: locationId, deadline: deadline)
+                result = try await upstreamCaller.send(upstreamRequest, locationId: locationId, deadline: deadline)
             } catch let failure as UpstreamCaller.Failure {
                 note.update { $0.upstreamAttempts = attempts + failure.attempts }
                 throw failure.problem
@@ -103,13 +112,13 @@ struct ProxyHandler: Sendable {
             }
             guard response.status == 401, !refreshed else { break }
             refreshed = true
-            credential = try await gateway.tokens.credential(for: locationId, replacing: credential.accessToken)
+            credential = try await tokens.credential(for: locationId, replacing: credential.accessToken)
         }
         return ForwardedHeaders.response(from: response)
     }
 
     private func readBody(_ request: Request, operation: UpstreamOperation) async throws -> ByteBuffer? {
-        let buffer = try await request.collectBody(limit: gateway.configuration.maxBodyBytes)
+        let buffer = try await request.collectBody(limit: maxBody)
         // Operations without a body get none upstream, whatever the caller sent.
         guard operation.hasBody else { return nil }
         return buffer

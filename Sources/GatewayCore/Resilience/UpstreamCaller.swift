@@ -15,8 +15,12 @@ public final class UpstreamCaller: Sendable {
         /// Callers allowed to wait for a slot per location; past it, 503 at once.
         public var maxWaiting: Int
 
+        /// HighLevel's budget per location and day.
+        public static let highLevelDailyLimit = 200_000
+
         public init(
-            limit: Rate? = Rate(count: 100, perSeconds: 10), dailyLimit: Int? = 200_000, retry: RetryPolicy = .init(),
+            limit: Rate? = Rate(count: 100, perSeconds: 10), dailyLimit: Int? = highLevelDailyLimit,
+            retry: RetryPolicy = .init(),
             breakerThreshold: Int = 5, breakerOpenSeconds: Double = 5, maxWaiting: Int = 1000
         ) {
             self.limit = limit

@@ -64,12 +64,9 @@ public struct GatewaySecret: Sendable, Equatable {
 }
 
 extension GatewaySecret {
-    /// The secret from `GATEWAY_SECRET_KEY` if set, else from the key file, which is created (mode 0600) when absent.
-    /// A key file that others can read is refused rather than used.
-    public static func load(environmentValue: String?, keyFile: String) throws -> GatewaySecret {
-        if let environmentValue, !environmentValue.isEmpty {
-            return try GatewaySecret(encoded: environmentValue)
-        }
+    /// The secret from a key file (used when `GATEWAY_SECRET_KEY` is not set), created (mode 0600) when absent and
+    /// `creating`. A key file that others can read is refused rather than used.
+    public static func loadOrCreateKeyFile(_ keyFile: String, creating: Bool) throws -> GatewaySecret {
         let manager = FileManager.default
         if manager.fileExists(atPath: keyFile) {
             let attributes = try manager.attributesOfItem(atPath: keyFile)
@@ -82,6 +79,10 @@ extension GatewaySecret {
                 throw LoadError(description: "key file \(keyFile) cannot be read")
             }
             return try GatewaySecret(encoded: text)
+        }
+        guard creating else {
+            throw LoadError(description: "no key file at \(keyFile) beside the database: set GATEWAY_SECRET_KEY to the "
+                + "secret the database was made with, or put its key file back")
         }
         let secret = GatewaySecret.generate()
         let directory = (keyFile as NSString).deletingLastPathComponent

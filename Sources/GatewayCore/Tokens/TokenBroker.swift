@@ -18,15 +18,6 @@ public actor TokenBroker {
         public let kind: Connection.Kind
     }
 
-    /// Test-only fault hooks; production passes none.
-    public struct Hooks: Sendable {
-        /// Runs right after a rotated pair is durable and before it is used.
-        public var afterRefreshCommitted: (@Sendable (String) -> Void)?
-        public init(afterRefreshCommitted: (@Sendable (String) -> Void)? = nil) {
-            self.afterRefreshCommitted = afterRefreshCommitted
-        }
-    }
-
     private struct Failure {
         var count: Int
         var retryAt: Date
@@ -37,7 +28,6 @@ public actor TokenBroker {
     private let endpoint: any TokenEndpoint
     private let clock: any WallClock
     private let lifecycle: TokenLifecycle
-    private let hooks: Hooks
     private let logger: Logger
     /// How long a connection read from the store is trusted: a change made by another process shows within this.
     private let cacheLifetime: TimeInterval
@@ -54,7 +44,7 @@ public actor TokenBroker {
 
     public init(
         repository: any ConnectionRepository, endpoint: any TokenEndpoint, clock: any WallClock = SystemWallClock(),
-        lifecycle: TokenLifecycle = .init(), cacheLifetime: TimeInterval = 1, hooks: Hooks = .init(),
+        lifecycle: TokenLifecycle = .init(), cacheLifetime: TimeInterval = 1,
         logger: Logger = Logger(label: "contacts-gateway.tokens")
     ) {
         self.repository = repository
@@ -62,7 +52,6 @@ public actor TokenBroker {
         self.clock = clock
         self.lifecycle = lifecycle
         self.cacheLifetime = cacheLifetime
-        self.hooks = hooks
         self.logger = logger
     }
 
@@ -218,7 +207,6 @@ public actor TokenBroker {
             logger.notice("connection changed during refresh; using the stored one", metadata: ["location": "\(locationId)"])
             return try await load(locationId)
         }
-        hooks.afterRefreshCommitted?(locationId)
         cache[locationId] = (next, clock.now())
         directory = nil
         logger.info("access token refreshed", metadata: ["location": "\(locationId)", "generation": "\(next.generation)"])

@@ -2,23 +2,26 @@ import ArgumentParser
 import Foundation
 import GatewayApp
 import GatewayCore
-import GatewaySQLite
+import GatewaySettings
+import Logging
 
-/// `audit bench`: how many records per second the trail commits under concurrent load. Hidden: `bench/audit` runs it.
-struct AuditBenchCommand: AsyncParsableCommand {
+/// `gateway-bench audit`: how many records per second the trail commits under concurrent load (bench/audit runs it).
+struct AuditBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Measure the audit trail's throughput (for bench/audit).", shouldDisplay: false)
-    @OptionGroup var common: CommonOptions
+        commandName: "audit", abstract: "Measure the audit trail's throughput (for bench/audit).")
+    @Option(help: "The database to write, e.g. sqlite:/tmp/bench.sqlite (made when missing).") var database: String
     @Option(help: "Records to write.") var records = 100_000
     @Option(help: "Concurrent writers, each awaiting its record like a request does.") var concurrency = 256
     @Option(help: "commit or async.") var durability = "commit"
 
     func run() async throws {
-        try await reportingFailures {
-            let storage = try common.openStorage()
-            let store = storage.store
+        try await benchmarking {
+            var settings = try SettingsReader(flags: ["--database", database], environment: ProcessInfo.processInfo.environment).read()
+            settings.secretKey = settings.secretKey ?? GatewaySecret.generate()
+            let storage = try GatewayStorage.open(settings, creating: true, logger: Logger(label: "bench"))
+            let store = storage.repositories.audit
             guard let mode = AuditTrail.Durability(rawValue: durability) else {
-                throw GatewayConfiguration.Invalid("durability must be commit or async")
+                throw BenchFailure("durability must be commit or async")
             }
             let trail = AuditTrail(ledger: store, durability: mode)
             let writers = max(1, min(concurrency, records))

@@ -1,8 +1,11 @@
 import GatewayCore
 
-extension Gateway {
-    /// Refuses (503) before the gateway acts on a request that its audit trail could not record.
-    func requireAuditWritable() async throws {
+/// Fail closed: the gateway does not act (call HighLevel, exchange a code) on a request its trail could not record.
+struct AuditGate: Sendable {
+    let audit: any AuditSink
+
+    /// Refuses (503) before acting on a request that the audit trail could not record.
+    func requireWritable() async throws {
         do {
             try await audit.ensureWritable()
         } catch {

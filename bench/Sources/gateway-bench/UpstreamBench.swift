@@ -7,19 +7,18 @@ import GatewayCore
 import Glibc
 #endif
 
-/// `bench-upstream`: the libcurl layer alone, as the proxy uses it, against a URL. Prints requests per second and the
+/// `gateway-bench upstream`: the libcurl layer alone, as the proxy uses it, against a URL. Prints requests per second and the
 /// process's CPU time per request, so a change to the curl driver can be judged without the HTTP server around it.
-/// Hidden: `bench/run` runs it.
-struct UpstreamBenchCommand: AsyncParsableCommand {
+/// `bench/run` runs it.
+struct UpstreamBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench-upstream", abstract: "Measure the libcurl client alone (for bench/run).",
-        shouldDisplay: false)
+        commandName: "upstream", abstract: "Measure the libcurl client alone (for bench/run).")
     @Option(help: "The URL to GET.") var url: String
     @Option(help: "Concurrent callers, each awaiting its answer before the next request.") var concurrency = 32
     @Option(help: "Seconds to run.") var seconds = 5.0
 
     func run() async throws {
-        try await reportingFailures {
+        try await benchmarking {
             let client = try CurlHTTPClient()
             defer { client.shutdown() }
             let request = CurlRequest(
