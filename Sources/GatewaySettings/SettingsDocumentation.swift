@@ -10,7 +10,7 @@ public enum SettingsDocumentation {
         for setting in GatewaySettings.definitions {
             let flag = setting.hasFlag ? "`\(setting.flagName)`" : "—"
             let file = setting.key == "config" ? "—" : "`\(setting.key)`"
-            let value = setting.documentedDefault.map { "`\($0)`" } ?? "none"
+            let value = setting.defaultValue.map { "`\($0)`" } ?? setting.documentedDefault ?? "none"
             lines.append("| `\(setting.environmentName)` | \(flag) | \(file) | \(value) | \(setting.summary) |")
         }
         lines += ["", readmeEnd]
@@ -47,7 +47,7 @@ public enum SettingsDocumentation {
         for setting in GatewaySettings.definitions
         where setting.key != "config" && setting.key != "sandbox" && !setting.key.hasPrefix("sandbox.") {
             text += "\n" + comment(setting.summary + " " + expectation(setting))
-            text += "#\(setting.key): \(setting.defaultValue.map(quoted) ?? "")\n"
+            text += "#\(setting.key):" + (setting.defaultValue.map { " " + quoted($0) } ?? "") + "\n"
         }
         return text
     }
