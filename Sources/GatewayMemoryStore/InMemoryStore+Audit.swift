@@ -44,13 +44,8 @@ extension InMemoryStore: AuditRepository {
 
         func isSignedBoundary(key: AuditCheckpointKey) -> Bool {
             guard let boundary else { return true }
-            return checkpoints.contains { entry in
-                guard entry.seq == boundary.seq, let signed = try? SignedAuditCheckpoint(parsing: entry.note) else {
-                    return false
-                }
-                return signed.checkpoint.pruned == boundary.seq && signed.checkpoint.hash == boundary.hash
-                    && key.verify(signed.note) == .verified
-            }
+            let notes = checkpoints.filter { $0.seq == boundary.seq }.map(\.note)
+            return AuditCheckpointPlan.signsBoundary(notes, boundary: boundary, key: key)
         }
     }
 
@@ -151,17 +146,7 @@ extension InMemoryStore: AuditRepository {
 
     public func latestAuditCheckpoint(key: AuditCheckpointKey) async throws -> StoredAuditCheckpoint? {
         let entry = audit.withLock { $0.checkpoints.max { ($0.seq, $0.id) < ($1.seq, $1.id) } }
-        guard let entry else { return nil }
-        let signed: SignedAuditCheckpoint
-        do {
-            signed = try SignedAuditCheckpoint(parsing: entry.note)
-        } catch {
-            throw UnusableAuditCheckpoint(id: entry.id, reason: "it is not a well-formed signed checkpoint (\(error))")
-        }
-        guard key.verify(signed.note) == .verified, signed.checkpoint.origin == key.name else {
-            throw UnusableAuditCheckpoint(id: entry.id, reason: "it is not signed by this gateway's key")
-        }
-        return StoredAuditCheckpoint(id: entry.id, signed: signed)
+        return try entry.map { try StoredAuditCheckpoint(id: $0.id, note: $0.note, key: key) }
     }
 
     public func auditCheckpoints() async throws -> [(id: Int64, note: String)] {

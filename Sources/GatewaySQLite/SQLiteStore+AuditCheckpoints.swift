@@ -47,17 +47,7 @@ extension SQLiteStore {
             try Row.fetchOne(db, sql: "SELECT id, note FROM audit_signed_checkpoints ORDER BY seq DESC, id DESC LIMIT 1")
                 .map { (id: $0[0] as Int64, note: $0[1] as String) }
         }
-        guard let row else { return nil }
-        let signed: SignedAuditCheckpoint
-        do {
-            signed = try SignedAuditCheckpoint(parsing: row.note)
-        } catch {
-            throw UnusableAuditCheckpoint(id: row.id, reason: "it is not a well-formed signed checkpoint (\(error.description))")
-        }
-        guard Self.isSigned(signed, by: key) else {
-            throw UnusableAuditCheckpoint(id: row.id, reason: "it is not signed by this gateway's key")
-        }
-        return StoredAuditCheckpoint(id: row.id, signed: signed)
+        return try row.map { try StoredAuditCheckpoint(id: $0.id, note: $0.note, key: key) }
     }
 
     /// Every checkpoint, in the order written: for tests and tools.
@@ -65,10 +55,6 @@ extension SQLiteStore {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT id, note FROM audit_signed_checkpoints ORDER BY id").map { ($0[0], $0[1]) }
         }
-    }
-
-    private static func isSigned(_ signed: SignedAuditCheckpoint, by key: AuditCheckpointKey) -> Bool {
-        key.verify(signed.note) == .verified && signed.checkpoint.origin == key.name
     }
 
     @discardableResult
@@ -90,11 +76,6 @@ extension SQLiteStore {
     {
         let notes = try String.fetchAll(
             db, sql: "SELECT note FROM audit_signed_checkpoints WHERE seq = ?", arguments: [boundary.seq])
-        return notes.contains { note in
-            guard let signed = try? SignedAuditCheckpoint(parsing: note) else { return false }
-            let checkpoint = signed.checkpoint
-            return checkpoint.pruned == boundary.seq && checkpoint.hash == boundary.hash
-                && key.verify(signed.note) == .verified
-        }
+        return AuditCheckpointPlan.signsBoundary(notes, boundary: boundary, key: key)
     }
 }

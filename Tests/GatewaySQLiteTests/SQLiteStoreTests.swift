@@ -31,47 +31,18 @@ import Testing
         #expect(mode == "wal")
     }
 
-    @Test func connectionsRoundTripAndTokensAreSealedOnDisk() async throws {
+    /// (What a store must do with connections is in the conformance suite; here, what only a file can show.)
+    @Test func tokensAreSealedOnDisk() async throws {
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try open()
-        let saved = try await store.save(connection())
-        #expect(saved.generation == 1)
-        let read = try #require(try await store.connection(locationId: "loc-1"))
-        #expect(read == saved)
-        let replaced = try await store.save(connection(access: "access-CCCC"))
-        #expect(replaced.generation == 2)
-        let all = try await store.connections()
-        #expect(all.map(\.locationId) == ["loc-1"])
+        try await store.save(connection())
+        try await store.save(connection(access: "access-CCCC"))
         for file in [path, path + "-wal"] {
             let bytes = (try? Data(contentsOf: URL(fileURLWithPath: file))) ?? Data()
             for secret in ["access-AAAA", "access-CCCC", "refresh-BBBB"] {
                 #expect(bytes.range(of: Data(secret.utf8)) == nil, "\(secret) in clear in \(file)")
             }
         }
-    }
-
-    @Test func refreshCommitsOnlyOverTheExpectedGeneration() async throws {
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try open()
-        let first = try await store.save(connection())
-        var next = first
-        next.accessToken = "access-2"
-        next.refreshToken = "refresh-2"
-        next.generation = 2
-        #expect(try await store.commitRefresh(next, expectedGeneration: 1))
-        // A second writer that read generation 1 loses and changes nothing.
-        var stale = first
-        stale.refreshToken = "refresh-stale"
-        stale.generation = 2
-        #expect(try await !store.commitRefresh(stale, expectedGeneration: 1))
-        #expect(try await store.connection(locationId: "loc-1")?.refreshToken == "refresh-2")
-        // Marking dead is compare-and-swap too.
-        #expect(try await !store.markNeedsAuthorization(locationId: "loc-1", expectedGeneration: 1, detail: "x"))
-        #expect(try await store.markNeedsAuthorization(locationId: "loc-1", expectedGeneration: 2, detail: "refused"))
-        let dead = try #require(try await store.connection(locationId: "loc-1"))
-        #expect(dead.status == .needsAuthorization)
-        #expect(dead.statusDetail == "refused")
-        #expect(dead.refreshToken == "refresh-2")
     }
 
     @Test func aRowMovedToAnotherLocationDoesNotDecrypt() async throws {
@@ -95,22 +66,6 @@ import Testing
         await #expect(throws: TokenCipher.OpenError.self) { _ = try await other.connection(locationId: "loc-1") }
     }
 
-    @Test func authorizationStatesAreSingleUseAndExpire() async throws {
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try open()
-        let now = Date()
-        try await store.insertAuthorizationState(.init(stateHash: "s1", createdAt: now, expiresAt: now.addingTimeInterval(60)))
-        try await store.insertAuthorizationState(.init(stateHash: "s2", createdAt: now, expiresAt: now.addingTimeInterval(60)))
-        // Twenty racing callbacks with the same state: exactly one wins.
-        let winners = try await withThrowingTaskGroup(of: Bool.self) { group in
-            for _ in 0..<20 { group.addTask { try await store.consumeAuthorizationState(hash: "s1", now: now) != nil } }
-            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
-        }
-        #expect(winners == 1)
-        #expect(try await store.consumeAuthorizationState(hash: "unknown", now: now) == nil)
-        #expect(try await store.consumeAuthorizationState(hash: "s2", now: now.addingTimeInterval(61)) == nil)
-    }
-
     @Test func reopeningKeepsDataAndSchema() async throws {
         defer { try? FileManager.default.removeItem(at: directory) }
         try await open().save(connection())
@@ -119,7 +74,7 @@ import Testing
         try await again.ping()
     }
 
-    @Test func keysAreStoredByHashAndRevokedOnce() async throws {
+    @Test func keysAreStoredByHashOnly() async throws {
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try open()
         let format = KeyFormat(secret: secret)
@@ -127,12 +82,6 @@ import Testing
         let now = Date()
         try await store.insertKey(APIKey(id: generated.id, name: "k", role: "reader", secretHash: generated.hash,
                                          locations: ["a", "b"], rate: "10/s", burst: 5, createdAt: now))
-        let key = try #require(try await store.key(id: generated.id))
-        #expect(key.locations == ["a", "b"])
-        #expect(key.revokedAt == nil)
-        #expect(try await store.revokeKey(id: generated.id, at: now))
-        #expect(try await store.key(id: generated.id)?.revokedAt != nil)
-        #expect(try await !store.revokeKey(id: "missing", at: now))
         let bytes = try Data(contentsOf: URL(fileURLWithPath: path)) + ((try? Data(contentsOf: URL(fileURLWithPath: path + "-wal"))) ?? Data())
         #expect(bytes.range(of: Data(generated.key.utf8)) == nil)
     }

@@ -12,13 +12,7 @@ struct FailedAuthenticationAuditor: Service {
     let logger: Logger
 
     func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
-                await record()
-            }
-        }
-        await record()
+        await PeriodicWork.run(every: interval) { await record() }
     }
 
     func record() async {

@@ -10,13 +10,7 @@ struct KeyUsageFlusher: Service {
     let logger: Logger
 
     func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
-                await flush()
-            }
-        }
-        await flush()
+        await PeriodicWork.run(every: interval) { await flush() }
     }
 
     private func flush() async {

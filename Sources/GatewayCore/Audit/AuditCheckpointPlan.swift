@@ -79,4 +79,17 @@ public enum AuditCheckpointPlan: Sendable, Equatable {
         if signed.seq == trail.seq, signed.hash == trail.hash, signed.pruned == trail.pruned { return .unchanged }
         return .sign(next)
     }
+
+    /// Whether one of `notes` (the checkpoints filed at the prune boundary's seq) signs the boundary itself: its
+    /// seq as the pruned count, its hash, and a signature that verifies with `key`. What `boundarySigned` asks.
+    public static func signsBoundary(
+        _ notes: some Sequence<String>, boundary: (seq: Int64, hash: String), key: AuditCheckpointKey
+    ) -> Bool {
+        notes.contains { note in
+            guard let signed = try? SignedAuditCheckpoint(parsing: note) else { return false }
+            let checkpoint = signed.checkpoint
+            return checkpoint.pruned == boundary.seq && checkpoint.hash == boundary.hash
+                && key.verify(signed.note) == .verified
+        }
+    }
 }

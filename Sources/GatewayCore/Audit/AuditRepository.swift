@@ -63,6 +63,21 @@ public struct StoredAuditCheckpoint: Sendable, Equatable {
         self.id = id
         self.signed = signed
     }
+
+    /// A stored row's note, as the checkpoint an admin may copy elsewhere: well formed and signed by `key`, else
+    /// ``UnusableAuditCheckpoint``.
+    public init(id: Int64, note: String, key: AuditCheckpointKey) throws {
+        let signed: SignedAuditCheckpoint
+        do {
+            signed = try SignedAuditCheckpoint(parsing: note)
+        } catch {
+            throw UnusableAuditCheckpoint(id: id, reason: "it is not a well-formed signed checkpoint (\(error.description))")
+        }
+        guard key.verify(signed.note) == .verified, signed.checkpoint.origin == key.name else {
+            throw UnusableAuditCheckpoint(id: id, reason: "it is not signed by this gateway's key")
+        }
+        self.init(id: id, signed: signed)
+    }
 }
 
 /// The latest stored checkpoint cannot be handed out.
