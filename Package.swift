@@ -85,11 +85,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The gateway's one OpenAPI document, from the route table and HighLevel's spec (compiled in, so the
+        // gateway serves it offline and `gateway-dev docs` writes the same bytes to openapi/).
+        .target(
+            name: "GatewayOpenAPI",
+            dependencies: ["GatewayCore", .product(name: "Yams", package: "Yams")],
+            resources: [.embedInCode("HighLevel/contacts.json")],
+            swiftSettings: swiftSettings
+        ),
         // The HTTP service: Hummingbird wiring, the proxy pipeline, OAuth callback, admin API.
         .target(
             name: "GatewayApp",
             dependencies: [
-                "GatewayCore", "GatewaySQLite", "GatewayMemoryStore", "GatewaySettings", "CurlHTTP", "HighLevelSandbox",
+                "GatewayCore", "GatewaySQLite", "GatewayMemoryStore", "GatewaySettings", "GatewayOpenAPI", "CurlHTTP",
+                "HighLevelSandbox",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -121,6 +130,15 @@ let package = Package(
             dependencies: ["GatewayCLI"],
             swiftSettings: swiftSettings
         ),
+        // Development tools, apart from the product: `swift run gateway-dev docs` writes the generated documents.
+        .executableTarget(
+            name: "gateway-dev",
+            dependencies: [
+                "GatewayOpenAPI", "GatewaySettings",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The benchmark programs that bench/ runs, apart from the product.
         .executableTarget(
             name: "gateway-bench",
@@ -143,6 +161,10 @@ let package = Package(
             name: "GatewayMemoryStoreTests", dependencies: ["GatewayMemoryStore", "RepositoryConformance"],
             swiftSettings: swiftSettings),
         .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "GatewayOpenAPITests",
+            dependencies: ["GatewayOpenAPI", "GatewayCore", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "GatewaySettingsTests",
             dependencies: ["GatewaySettings", "GatewayCore", .product(name: "Logging", package: "swift-log")],
@@ -172,7 +194,7 @@ let package = Package(
             name: "GatewayAppTests",
             dependencies: [
                 "GatewayApp", "GatewayCLI", "GatewayCore", "GatewaySQLite", "GatewaySettings", "GatewayMemoryStore",
-                "CurlHTTP", "HighLevelSandbox", "ChildProcess",
+                "GatewayOpenAPI", "CurlHTTP", "HighLevelSandbox", "ChildProcess",
                 // Tests tamper with the SQLite file from a connection of their own, as an intruder would.
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -1,5 +1,6 @@
 import Foundation
 import GatewayCore
+import GatewayOpenAPI
 import GatewaySettings
 import Hummingbird
 import HummingbirdCore
@@ -30,7 +31,8 @@ extension Gateway {
             upstreamCaller: upstreamCaller, gate: gate, upstreamBase: settings.upstreamBase,
             upstreamTimeout: settings.upstreamTimeout, maxBody: settings.maxBody)))
 
-        HealthController(health: repositories.health, document: OpenAPIDocument.served(routes)).addRoutes(to: router)
+        let document = GatewayOpenAPI.make(routes: routes, own: GatewayRoute.all).jsonText
+        HealthController(health: repositories.health, document: Data(document.utf8)).addRoutes(to: router)
         MetricsController(audit: audit, connections: connections, upstreamCaller: upstreamCaller).addRoutes(to: router)
         OAuthCallbackController(connections: connections, tokens: tokens, gate: gate).addRoutes(to: router)
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The settings as people read them, made from ``GatewaySettings/definitions``: the README's table, the example
 /// environment file, the example settings file and `serve --help`. A test holds the committed files to these.
 public enum SettingsDocumentation {
@@ -15,6 +17,14 @@ public enum SettingsDocumentation {
         }
         lines += ["", readmeEnd]
         return lines.joined(separator: "\n")
+    }
+
+    /// The README with its settings table, between the markers, made anew; `nil` when the markers are missing.
+    public static func readme(splicingTableInto readme: String) -> String? {
+        guard let begin = readme.range(of: readmeBegin),
+            let end = readme.range(of: readmeEnd, range: begin.upperBound..<readme.endIndex)
+        else { return nil }
+        return String(readme[..<begin.lowerBound]) + readmeTable + String(readme[end.upperBound...])
     }
 
     /// `deploy/gateway.env.example`: every setting, commented, at its default.

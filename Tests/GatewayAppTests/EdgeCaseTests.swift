@@ -127,22 +127,26 @@ import Testing
 }
 
 @Suite struct OpenAPIDocumentTests {
-    @Test func documentListsExactlyTheRouteTableWithScopes() async throws {
+    /// `/openapi.json` serves the committed document byte for byte, which lists both route tables with their scopes.
+    @Test func servesTheCommittedDocumentWithEveryRouteAndScope() async throws {
         try await withGateway { gw in
             let response = try await gw.call("GET", "/openapi.json", key: nil)
             #expect(response.status == 200)
+            let committed = try Data(contentsOf: GatewayDocumentTests.root.appendingPathComponent("openapi/gateway.json"))
+            #expect(Data(response.body) == committed)
             let document = try response.json()
             #expect(document["openapi"] as? String == "3.1.0")
             let paths = try #require(document["paths"] as? [String: [String: [String: Any]]])
             var seen: [String: String] = [:]
             for (path, item) in paths {
                 for (method, operation) in item {
-                    seen["\(method.uppercased()) \(path)"] = operation["x-required-scope"] as? String
+                    seen["\(method.uppercased()) \(path)"] = operation["x-required-scope"] as? String ?? "none"
                 }
             }
-            let table = Dictionary(uniqueKeysWithValues: RouteTable.contacts.operations.map { ($0.label, $0.scope.rawValue) })
+            var table = Dictionary(uniqueKeysWithValues: RouteTable.contacts.operations.map { ($0.label, $0.scope.rawValue) })
+            for route in GatewayRoute.all { table[route.label] = route.scope?.rawValue ?? "none" }
             #expect(seen == table)
-            #expect(seen.count == 32)
+            #expect(seen.count == 32 + GatewayRoute.all.count)
         }
     }
 }

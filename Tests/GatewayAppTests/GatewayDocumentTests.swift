@@ -4,7 +4,7 @@ import GatewayApp
 import GatewayCore
 import Testing
 
-/// `openapi/gateway.yaml` (read through its JSON twin, `gateway.json`, which `scripts/openapi` writes beside it) and
+/// `openapi/gateway.yaml` (read through its JSON twin, `gateway.json`, which `swift run gateway-dev docs` writes beside it) and
 /// the router agree both ways.
 @Suite struct GatewayDocumentTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

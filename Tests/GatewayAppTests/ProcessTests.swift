@@ -13,6 +13,8 @@ enum Executable {
     static var path: String { built("contacts-gateway") }
     /// The benchmark programs, apart from the product.
     static var benchPath: String { built("gateway-bench") }
+    /// The development tools, apart from the product.
+    static var devPath: String { built("gateway-dev") }
 
     private static func built(_ name: String) -> String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -28,10 +30,11 @@ enum Executable {
     /// Runs the gateway's executable, or with `python: true` python3 (tests edit the SQLite file through it).
     /// A command that should have failed but serves instead is stopped after 20 s rather than hang the suite.
     static func run(
-        _ arguments: [String], environment: [String: String] = [:], python: Bool = false, bench: Bool = false
+        _ arguments: [String], environment: [String: String] = [:], python: Bool = false, bench: Bool = false,
+        dev: Bool = false
     ) throws -> Result {
         let finished = try ChildProcess.run(
-            executable: python ? "/usr/bin/python3" : bench ? benchPath : path, arguments: arguments,
+            executable: python ? "/usr/bin/python3" : bench ? benchPath : dev ? devPath : path, arguments: arguments,
             environment: environment)
         let status: Int32
         switch finished.termination {

@@ -9,7 +9,7 @@ import Testing
     @Test func hasThe32OperationsOfTheOfficialSpecAndNoOthers() throws {
         let specURL = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("openapi/upstream/contacts.json")
+            .appendingPathComponent("Sources/GatewayOpenAPI/HighLevel/contacts.json")
         let spec = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: specURL)) as? [String: Any])
         let paths = try #require(spec["paths"] as? [String: [String: Any]])
         var fromSpec: Set<String> = []

@@ -4,17 +4,14 @@ import Testing
 
 /// The README's settings table, `deploy/gateway.env.example` and `deploy/gateway.yaml` are made from the one
 /// definition of the settings; these tests fail when a committed file has drifted from it. To write them anew:
-/// `UPDATE_DOCS=1 swift test --filter SettingsDocumentationTests`.
+/// `swift run gateway-dev docs`.
 @Suite struct SettingsDocumentationTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
-    static let updating = ProcessInfo.processInfo.environment["UPDATE_DOCS"] == "1"
-
     private func check(_ relative: String, _ expected: String) throws {
         let url = Self.root.appendingPathComponent(relative)
-        if Self.updating { try Data(expected.utf8).write(to: url) }
         let committed = try String(contentsOf: url, encoding: .utf8)
-        #expect(committed == expected, "\(relative) is stale: run UPDATE_DOCS=1 swift test --filter SettingsDocumentationTests")
+        #expect(committed == expected, "\(relative) is stale: run swift run gateway-dev docs")
     }
 
     @Test func theEnvironmentExampleIsMadeFromTheDefinitions() throws {
@@ -28,11 +25,8 @@ import Testing
     @Test func theReadmeTableIsMadeFromTheDefinitions() throws {
         let url = Self.root.appendingPathComponent("README.md")
         let readme = try String(contentsOf: url, encoding: .utf8)
-        let begin = try #require(readme.range(of: SettingsDocumentation.readmeBegin), "README has no settings markers")
-        let end = try #require(readme.range(of: SettingsDocumentation.readmeEnd, range: begin.upperBound..<readme.endIndex))
-        let expected = readme[..<begin.lowerBound] + SettingsDocumentation.readmeTable + readme[end.upperBound...]
-        if Self.updating { try Data(expected.utf8).write(to: url) }
-        #expect(String(readme) == String(expected), "README.md's settings table is stale: run UPDATE_DOCS=1 swift test --filter SettingsDocumentationTests")
+        let expected = try #require(SettingsDocumentation.readme(splicingTableInto: readme), "README has no settings markers")
+        #expect(readme == expected, "README.md's settings table is stale: run swift run gateway-dev docs")
     }
 
     /// The example files are settings themselves: what they set reads back as the defaults.

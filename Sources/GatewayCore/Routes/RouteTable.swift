@@ -1,6 +1,6 @@
 /// The 32 operations of HighLevel's Contacts API v2 (`apps/contacts.json`, `Version: 2021-07-28`) that the gateway
 /// proxies. This array is the one place these facts live: the router, the scope check, the audit label and the
-/// OpenAPI document all read it, and a test checks it against the official spec in `openapi/upstream/contacts.json`.
+/// OpenAPI document all read it, and a test checks it against the official spec in `Sources/GatewayOpenAPI/HighLevel/contacts.json`.
 public struct RouteTable: Sendable {
     public let operations: [UpstreamOperation]
 

@@ -1,0 +1,137 @@
+import GatewayCore
+
+/// The gateway's own routes (admin API, OAuth callback, operations) as OpenAPI: id, method, path, scope and
+/// summary from the route table (`GatewayRoute`), and here only what the table does not hold: bodies, answers,
+/// parameters.
+enum OwnOperations {
+    /// What one route takes and answers beyond the route table's facts.
+    struct Shape {
+        var answers: [(status: String, response: OpenAPINode)]
+        var body: (schema: String, required: Bool)? = nil
+        var parameters: [OpenAPINode] = []
+        /// Statuses of the route's own besides those every keyed route has.
+        var errors: [String] = []
+        /// For routes that take no key: the statuses they may answer, instead of the keyed ones.
+        var tag = "Admin"
+    }
+
+    static func render(_ routes: [GatewayRoute]) -> [String: OpenAPINode] {
+        var paths: [String: OpenAPINode] = [:]
+        for route in routes {
+            paths[route.path, default: [:]][route.method.lowercased()] = render(route, shape(of: route))
+        }
+        return paths
+    }
+
+    private static func render(_ route: GatewayRoute, _ shape: Shape) -> OpenAPINode {
+        var responses: [String: OpenAPINode] = [:]
+        for (status, response) in shape.answers { responses[status] = response }
+        var security: OpenAPINode = []
+        if let scope = route.scope {
+            for (status, text) in GatewaySchemas.keyedErrors { responses[status] = GatewaySchemas.problem(text) }
+            security = [["bearerKey": [.string(scope.rawValue)]], ["apiKeyHeader": [.string(scope.rawValue)]]]
+        }
+        for status in shape.errors { responses[status] = GatewaySchemas.problem(errorTexts[status] ?? status) }
+        var operation: OpenAPINode = [
+            "operationId": .string(route.id), "summary": .string(route.summary), "tags": [.string(shape.tag)],
+            "security": security,
+        ]
+        if let scope = route.scope { operation["x-required-scope"] = .string(scope.rawValue) }
+        operation["x-audit-route"] = .string(route.label)
+        operation["parameters"] = .array(shape.parameters + [["$ref": "#/components/parameters/XRequestId"]])
+        if let body = shape.body {
+            operation["requestBody"] = [
+                "required": .bool(body.required),
+                "content": ["application/json": ["schema": GatewaySchemas.reference(body.schema)]],
+            ]
+        }
+        operation["responses"] = .object(responses.keys.sorted().map { .init(key: $0, value: responses[$0]!) })
+        return operation
+    }
+
+    private static let errorTexts = [
+        "404": "No such key, role or connection",
+        "409": "The change conflicts with what is stored (e.g. a role in use)",
+    ]
+
+    private static func ok(_ schema: String, _ description: String = "OK") -> OpenAPINode {
+        GatewaySchemas.jsonBody(GatewaySchemas.reference(schema), description)
+    }
+
+    private static let done: (status: String, response: OpenAPINode) = ("204", ["description": "Done"])
+
+    private static func pathParameter(_ name: String) -> OpenAPINode {
+        ["name": .string(name), "in": "path", "required": true, "schema": ["type": "string"]]
+    }
+
+    private static func queryParameter(_ name: String, _ description: String) -> OpenAPINode {
+        ["name": .string(name), "in": "query", "required": false, "description": .string(description),
+         "schema": ["type": "string"]]
+    }
+
+    private static let auditFilters: [OpenAPINode] = [
+        queryParameter("keyId", "Only this key's records"),
+        queryParameter("locationId", "Only this location's"),
+        queryParameter("contactId", "Only this contact's"),
+        queryParameter("route", "Only this route, e.g. GET /contacts/{contactId}"),
+        queryParameter("outcome", "ok, unauthenticated, denied, rate_limited, upstream_error or error"),
+        queryParameter("status", "Only this HTTP status"),
+        queryParameter("since", "RFC 3339 time or a duration back, e.g. 1h"),
+        queryParameter("until", "RFC 3339 time or a duration back"),
+        queryParameter("limit", "At most this many records (default 100)"),
+        queryParameter("cursor", "The nextCursor of the previous page"),
+    ]
+
+    /// Every route of the table has a shape here; a route added without one stops the document's generation (and
+    /// so its test) with its name.
+    static func shape(of route: GatewayRoute) -> Shape {
+        switch route {
+        case .listKeys: Shape(answers: [("200", ok("KeyList"))])
+        case .createKey: Shape(answers: [("201", ok("KeySecret", "Created"))], body: ("KeyCreate", true), errors: ["404"])
+        case .showKey: Shape(answers: [("200", ok("Key"))], parameters: [pathParameter("id")], errors: ["404"])
+        case .revokeKey: Shape(answers: [done], parameters: [pathParameter("id")], errors: ["404"])
+        case .rotateKey:
+            Shape(answers: [("200", ok("KeySecret"))], body: ("KeyRotate", false), parameters: [pathParameter("id")],
+                  errors: ["404"])
+        case .listRoles: Shape(answers: [("200", ok("RoleList"))])
+        case .createRole: Shape(answers: [("201", ok("Role", "Created"))], body: ("RoleCreate", true), errors: ["409"])
+        case .deleteRole: Shape(answers: [done], parameters: [pathParameter("name")], errors: ["404", "409"])
+        case .listConnections: Shape(answers: [("200", ok("ConnectionList"))])
+        case .authorizeConnection: Shape(answers: [("201", ok("AuthorizeLink", "Created"))], body: ("AuthorizeStart", false))
+        case .removeConnection: Shape(answers: [done], parameters: [pathParameter("locationId")], errors: ["404"])
+        case .listAudit: Shape(answers: [("200", ok("AuditPage"))], parameters: auditFilters)
+        case .verifyAudit: Shape(answers: [("200", ok("AuditVerification"))])
+        case .oauthCallback:
+            Shape(
+                answers: [
+                    ("200", ok("Connected", "The location is connected")),
+                    ("400", GatewaySchemas.problem("An unknown, expired or used state; no code; or HighLevel's error")),
+                    ("502", GatewaySchemas.problem("HighLevel's token endpoint could not be reached or refused the code")),
+                    ("503", GatewaySchemas.problem("The store or audit trail cannot record")),
+                    ("504", GatewaySchemas.problem("HighLevel's token endpoint did not answer in time")),
+                ],
+                parameters: [
+                    queryParameter("code", "The authorization code"),
+                    queryParameter("state", "The one-time state of the authorization"),
+                    queryParameter("error", "HighLevel's error, when the user declined"),
+                ],
+                tag: "OAuth")
+        case .healthz: Shape(answers: [("200", ok("Status"))], tag: "Operations")
+        case .readyz:
+            Shape(answers: [("200", ok("Status")), ("503", GatewaySchemas.problem("The store does not answer"))],
+                  tag: "Operations")
+        case .metrics:
+            Shape(
+                answers: [("200", [
+                    "description": "Prometheus text exposition format",
+                    "content": ["text/plain; version=0.0.4; charset=utf-8": ["schema": ["type": "string"]]],
+                ])],
+                tag: "Operations")
+        case .openAPI:
+            Shape(answers: [("200", GatewaySchemas.jsonBody(["type": "object"], "This document, as openapi/gateway.json"))],
+                  tag: "Operations")
+        default:
+            preconditionFailure("\(route.label) has no OpenAPI shape in OwnOperations")
+        }
+    }
+}
