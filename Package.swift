@@ -49,6 +49,8 @@ let package = Package(
             name: "GatewayCore",
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
+                // RSA, for HighLevel's legacy webhook signature (X-WH-Signature) only.
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -160,7 +162,7 @@ let package = Package(
         .testTarget(
             name: "GatewayMemoryStoreTests", dependencies: ["GatewayMemoryStore", "RepositoryConformance"],
             swiftSettings: swiftSettings),
-        .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore", "ChildProcess"], swiftSettings: swiftSettings),
         .testTarget(
             name: "GatewayOpenAPITests",
             dependencies: ["GatewayOpenAPI", "GatewayCore", .product(name: "Yams", package: "Yams")],
