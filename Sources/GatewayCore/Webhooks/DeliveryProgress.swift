@@ -70,7 +70,9 @@ public struct DeliveryProgress: Sendable, Equatable {
             return .disableSubscription
         case .answered(let code, let after):
             lastStatus = code
-            lastError = "the receiver answered \(code)"
+            lastError = (300..<400).contains(code)
+                ? "the receiver answered \(code), a redirect, which deliveries do not follow"
+                : "the receiver answered \(code)"
             if code == 429 || code == 503 { retryAfter = after }
         case .noAnswer(let reason):
             lastError = reason
