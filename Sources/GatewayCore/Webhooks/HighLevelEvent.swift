@@ -49,11 +49,7 @@ public struct HighLevelEvent: Sendable, Equatable {
     private static func time(_ value: Any?) -> Date? {
         switch value {
         case let text as String:
-            if let date = try? Date(text, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true)) {
-                return date
-            }
-            if let date = try? Date(text, strategy: .iso8601) { return date }
-            return Double(text).map { Date(timeIntervalSince1970: $0 / 1000) }
+            return ISOTime.parse(text) ?? Double(text).map { Date(timeIntervalSince1970: $0 / 1000) }
         case let number as NSNumber:
             return Date(timeIntervalSince1970: number.doubleValue / 1000)
         default:
