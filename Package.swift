@@ -30,6 +30,8 @@ let package = Package(
             url: "https://github.com/apple/swift-configuration.git", from: "1.4.0",
             traits: ["YAML", "CommandLineArguments"]),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        // The console's server-rendered pages.
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // libcurl from the system (Debian: libcurl4-openssl-dev), with typed shims for its variadic calls.
@@ -95,11 +97,26 @@ let package = Package(
             resources: [.embedInCode("HighLevel/contacts.json")],
             swiftSettings: swiftSettings
         ),
+        // The web console at /console: sessions, forms and pages over the core's administration services, rendered
+        // from Mustache templates shipped as the module's resources.
+        .target(
+            name: "GatewayConsole",
+            dependencies: [
+                "GatewayCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            resources: [.copy("Templates"), .copy("Assets")],
+            swiftSettings: swiftSettings
+        ),
         // The HTTP service: Hummingbird wiring, the proxy pipeline, OAuth callback, admin API.
         .target(
             name: "GatewayApp",
             dependencies: [
-                "GatewayCore", "GatewaySQLite", "GatewayMemoryStore", "GatewaySettings", "GatewayOpenAPI", "CurlHTTP",
+                "GatewayCore", "GatewaySQLite", "GatewayMemoryStore", "GatewaySettings", "GatewayOpenAPI",
+                "GatewayConsole", "CurlHTTP",
                 "HighLevelSandbox",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -168,6 +185,8 @@ let package = Package(
             dependencies: ["GatewayOpenAPI", "GatewayCore", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings),
         .testTarget(
+            name: "GatewayConsoleTests", dependencies: ["GatewayConsole", "GatewayCore"], swiftSettings: swiftSettings),
+        .testTarget(
             name: "GatewaySettingsTests",
             dependencies: ["GatewaySettings", "GatewayCore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings),
@@ -196,7 +215,7 @@ let package = Package(
             name: "GatewayAppTests",
             dependencies: [
                 "GatewayApp", "GatewayCLI", "GatewayCore", "GatewaySQLite", "GatewaySettings", "GatewayMemoryStore",
-                "GatewayOpenAPI", "CurlHTTP", "HighLevelSandbox", "ChildProcess",
+                "GatewayOpenAPI", "GatewayConsole", "CurlHTTP", "HighLevelSandbox", "ChildProcess",
                 // Tests tamper with the SQLite file from a connection of their own, as an intruder would.
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),

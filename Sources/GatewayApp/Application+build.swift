@@ -1,4 +1,5 @@
 import Foundation
+import GatewayConsole
 import GatewayCore
 import GatewayOpenAPI
 import GatewaySettings
@@ -44,7 +45,20 @@ extension Gateway {
         ConnectionsController(connections: connections, tokens: tokens, maxBody: settings.maxBody).addRoutes(to: admin)
         AuditController(audit: repositories.audit, key: storage.checkpointSigner.publicKey, clock: clock)
             .addRoutes(to: admin)
+        ConsoleController<GatewayContext>(services: consoleServices).addRoutes(to: router)
         return router
+    }
+
+    /// What the web console works through: the same services as the admin API.
+    var consoleServices: ConsoleServices {
+        let upstreamCaller = upstreamCaller
+        let tokens = tokens
+        return ConsoleServices(
+            sessions: consoleSessions, keys: keyAdministration, roles: roleAdministration, connections: connections,
+            directory: keyDirectory, audit: repositories.audit, checkpointKey: storage.checkpointSigner.publicKey,
+            upstreamBudget: { upstreamCaller.remaining(locationId: $0) },
+            upstreamLimit: settings.upstreamLimit, forgetTokens: { await tokens.forget($0) },
+            clock: clock, maxBody: settings.maxBody)
     }
 
     /// The background work of a running gateway: last-used times, runs of failed authentications, signed audit

@@ -20,6 +20,8 @@ public struct Gateway: Sendable {
     public let keyAdministration: KeyAdministration
     public let roleAdministration: RoleAdministration
     public let connections: ConnectionAdministration
+    /// The web console's sign-in sessions, resolved through ``keyDirectory``.
+    public let consoleSessions: ConsoleSessions
     public let tokens: TokenBroker
     /// The upstream client, timed and counted for `/metrics`.
     public let upstream: any UpstreamClient
@@ -54,6 +56,8 @@ public struct Gateway: Sendable {
         self.keyAdministration = KeyAdministration(
             keys: repositories.keys, roles: repositories.roles, format: storage.keyFormat, clock: clock)
         self.roleAdministration = RoleAdministration(repository: repositories.roles, clock: clock)
+        self.consoleSessions = ConsoleSessions(
+            repository: repositories.consoleSessions, directory: keyDirectory, clock: clock)
         self.tokens = TokenBroker(
             repository: repositories.connections, endpoint: endpoint, clock: clock, lifecycle: lifecycle, logger: logger)
         self.upstream = measured

@@ -1,3 +1,4 @@
+import GatewayConsole
 import GatewayCore
 import Hummingbird
 import NIOCore
@@ -29,5 +30,15 @@ public struct GatewayContext: RequestContext {
     var matchedPath: String? {
         guard let path = endpointPath, path != "NotFound" else { return nil }
         return path
+    }
+}
+
+extension GatewayContext: ConsoleRequestContext {
+    public func noteConsoleAction(by principal: Principal, resourceId: String?, locationId: String?) {
+        note.update {
+            $0.principal = principal
+            $0.resourceId = resourceId
+            $0.locationId = locationId ?? $0.locationId
+        }
     }
 }

@@ -8,26 +8,30 @@ public struct GatewayRepositories: Sendable {
     public var connections: any ConnectionRepository
     public var authorizationStates: any AuthorizationStateRepository
     public var audit: any AuditRepository
+    public var consoleSessions: any ConsoleSessionRepository
     public var health: any StoreHealth
 
     public init(
         keys: any KeyRepository, roles: any RoleRepository, connections: any ConnectionRepository,
-        authorizationStates: any AuthorizationStateRepository, audit: any AuditRepository, health: any StoreHealth
+        authorizationStates: any AuthorizationStateRepository, audit: any AuditRepository,
+        consoleSessions: any ConsoleSessionRepository, health: any StoreHealth
     ) {
         self.keys = keys
         self.roles = roles
         self.connections = connections
         self.authorizationStates = authorizationStates
         self.audit = audit
+        self.consoleSessions = consoleSessions
         self.health = health
     }
 
     /// Every repository from one store.
     public init(
         store: some KeyRepository & RoleRepository & ConnectionRepository & AuthorizationStateRepository
-            & AuditRepository & StoreHealth
+            & AuditRepository & ConsoleSessionRepository & StoreHealth
     ) {
         self.init(
-            keys: store, roles: store, connections: store, authorizationStates: store, audit: store, health: store)
+            keys: store, roles: store, connections: store, authorizationStates: store, audit: store,
+            consoleSessions: store, health: store)
     }
 }

@@ -64,7 +64,7 @@ struct AuditCommand: AsyncParsableCommand {
             try await reportingFailures {
                 let query = try filters.query()
                 let store = try common.openStorage().repositories.audit
-                let writer = AuditExportWriter(format: format == .csv ? .csv : .jsonl)
+                let writer = AuditExportWriter(format: format == .csv ? AuditExportFormat.csv : .jsonl)
                 writer.begin()
                 // One page at a time, written before the next is read: memory stays flat whatever the trail's size.
                 var after: Int64 = 0

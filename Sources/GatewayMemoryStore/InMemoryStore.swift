@@ -11,6 +11,7 @@ public final class InMemoryStore: StoreHealth, Sendable {
         var roles: [String: (role: Role, createdAt: Date)] = [:]
         var connections: [String: Connection] = [:]
         var states: [String: (state: AuthorizationState, usedAt: Date?)] = [:]
+        var consoleSessions: [String: ConsoleSession] = [:]
     }
 
     let state = Mutex(State())
@@ -158,6 +159,29 @@ extension InMemoryStore: AuthorizationStateRepository {
             s.states[hash]?.usedAt = now
             return entry.state
         }
+    }
+}
+
+extension InMemoryStore: ConsoleSessionRepository {
+    public func insertConsoleSession(_ session: ConsoleSession) async throws {
+        try state.withLock { s in
+            guard s.consoleSessions[session.tokenHash] == nil else {
+                throw InMemoryStoreError.duplicate("console session")
+            }
+            s.consoleSessions[session.tokenHash] = session
+            s.consoleSessions = s.consoleSessions.filter {
+                $0.value.expiresAt >= session.createdAt.addingTimeInterval(-86_400)
+            }
+        }
+    }
+
+    public func consoleSession(tokenHash: String, now: Date) async throws -> ConsoleSession? {
+        state.withLock { s in s.consoleSessions[tokenHash].flatMap { $0.expiresAt > now ? $0 : nil } }
+    }
+
+    @discardableResult
+    public func deleteConsoleSession(tokenHash: String) async throws -> Bool {
+        state.withLock { $0.consoleSessions.removeValue(forKey: tokenHash) != nil }
     }
 }
 

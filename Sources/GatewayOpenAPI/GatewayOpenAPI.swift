@@ -10,7 +10,12 @@ public enum GatewayOpenAPI {
 
     public static func make(routes: RouteTable, own: [GatewayRoute]) -> OpenAPINode {
         let proxied = ProxiedOperations(routes: routes, spec: .embedded).render()
-        var paths = OwnOperations.render(own)
+        let console = Set(GatewayRoute.console)
+        var paths = OwnOperations.render(own.filter { !console.contains($0) })
+        for (path, item) in ConsoleOperations.render(own.filter(console.contains)) {
+            precondition(paths[path] == nil, "\(path) is both the console's and the admin API's")
+            paths[path] = item
+        }
         for (path, item) in proxied.paths {
             precondition(paths[path] == nil, "\(path) is both the gateway's own and proxied")
             paths[path] = item
@@ -31,13 +36,19 @@ public enum GatewayOpenAPI {
                 "license": ["name": "HighLevel's schemas: CC0-1.0", "identifier": "CC0-1.0"],
             ],
             "servers": [["url": "http://127.0.0.1:8080"]],
-            "tags": [["name": "Contacts (proxied)"], ["name": "Admin"], ["name": "OAuth"], ["name": "Operations"]],
+            "tags": [["name": "Contacts (proxied)"], ["name": "Admin"], ["name": "OAuth"], ["name": "Operations"],
+                ["name": "Console", "description": "The web console's pages and forms (HTML, session cookie)"],
+            ],
             "security": [["bearerKey": []], ["apiKeyHeader": []]],
             "paths": sorted(paths),
             "components": [
                 "securitySchemes": [
                     "bearerKey": ["type": "http", "scheme": "bearer", "description": "A local key: Authorization: Bearer cgw_…"],
                     "apiKeyHeader": ["type": "apiKey", "in": "header", "name": "X-API-Key", "description": "A local key in X-API-Key"],
+                    "consoleSession": [
+                        "type": "apiKey", "in": "cookie", "name": "console_session",
+                        "description": "The console's session, set by POST /console/login",
+                    ],
                 ],
                 "parameters": [
                     "XRequestId": [

@@ -172,6 +172,18 @@ public final class SQLiteStore: StoreHealth, Sendable {
                 CREATE INDEX audit_signed_checkpoints_seq ON audit_signed_checkpoints(seq);
                 """)
         }
+        migrator.registerMigration("v7: console sessions") { db in
+            // Only the token's SHA-256 (ConsoleSession): the cookie itself is never stored.
+            try db.execute(sql: """
+                CREATE TABLE console_sessions (
+                    token_hash TEXT PRIMARY KEY NOT NULL,
+                    key_id TEXT NOT NULL,
+                    created_at DOUBLE NOT NULL,
+                    expires_at DOUBLE NOT NULL
+                );
+                CREATE INDEX console_sessions_expires_at ON console_sessions(expires_at);
+                """)
+        }
         return migrator
     }
 }

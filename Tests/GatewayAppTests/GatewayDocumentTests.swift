@@ -84,8 +84,16 @@ import Testing
         let documented = (document["paths"] as? [String: [String: Any]] ?? [:]).flatMap { path, item in
             item.keys.filter { $0 != "parameters" }.map { "\($0.uppercased()) \(path)" }
         }
+        // The console's pages, tagged Console, with the scope of the route table's entry.
+        for route in GatewayRoute.console {
+            let operation = try #require(Self.operation(document, route.method, route.path), "\(route.label)")
+            #expect(operation["operationId"] as? String == route.id)
+            #expect(operation["tags"] as? [String] == ["Console"])
+            #expect(operation["x-required-scope"] as? String == route.scope?.rawValue, "\(route.label)")
+            #expect(Self.scopes(of: operation) == Set(route.scope.map { [$0.rawValue] } ?? []), "\(route.label)")
+        }
         let known = Set(RouteTable.contacts.operations.map(\.label) + Self.adminRoutes.map { "\($0.method) \($0.path)" }
-            + Self.openRoutes.map { "\($0.method) \($0.path)" })
+            + Self.openRoutes.map { "\($0.method) \($0.path)" } + GatewayRoute.console.map(\.label))
         #expect(Set(documented) == known)
     }
 

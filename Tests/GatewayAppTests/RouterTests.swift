@@ -35,7 +35,18 @@ import Testing
             for route in GatewayRoute.all {
                 let path = route.path.replacingOccurrences(of: "{id}", with: "nosuchkey000")
                     .replacingOccurrences(of: "{name}", with: "nosuchrole").replacingOccurrences(of: "{locationId}", with: "nowhere")
+                    .replacingOccurrences(of: "{seq}", with: "1")
                 let method = HTTPRequest.Method(route.method)!
+                if route.credential == .consoleSession || route == .consoleSignIn {
+                    // Console pages without a session: a page redirects to the sign-in form, a form is refused.
+                    try await client.execute(uri: path, method: method) { response in
+                        let expected: HTTPResponse.Status =
+                            route == .consoleOverview ? .ok : route == .consoleSignIn ? .badRequest
+                            : method == .get ? .seeOther : .forbidden
+                        #expect(response.status == expected, "\(route.label): \(response.status)")
+                    }
+                    continue
+                }
                 // Not a route the router lacks: never 404 for "no such route" nor 405.
                 if let scope = route.scope {
                     try await client.execute(uri: path, method: method) { response in

@@ -48,6 +48,20 @@ public final class KeyDirectory: Sendable {
         guard let key = current.keys[id], matches(secret, key, now: now) else {
             throw GatewayError.unauthenticated("The API key is not recognised.")
         }
+        let principal = try Self.principal(for: key, in: current, now: now)
+        usage?.touch(key.id, at: now)
+        return principal
+    }
+
+    /// The principal of an already authenticated key, by id, as the key is now (the console's session holds only the
+    /// id): 401 when it is unknown, revoked, expired or its role is gone.
+    public func principal(keyId: String) async throws -> Principal {
+        let current = try await fresh()
+        guard let key = current.keys[keyId] else { throw GatewayError.unauthenticated("The API key is not recognised.") }
+        return try Self.principal(for: key, in: current, now: clock.now())
+    }
+
+    private static func principal(for key: APIKey, in current: Snapshot, now: Date) throws(GatewayError) -> Principal {
         if key.revokedAt != nil { throw GatewayError.unauthenticated("The API key has been revoked.") }
         if let expiresAt = key.expiresAt, now >= expiresAt {
             throw GatewayError.unauthenticated("The API key has expired.")
@@ -55,7 +69,6 @@ public final class KeyDirectory: Sendable {
         guard let role = current.roles[key.role] else {
             throw GatewayError.unauthenticated("The API key's role '\(key.role)' no longer exists.")
         }
-        usage?.touch(key.id, at: now)
         return Principal(
             keyId: key.id, keyName: key.name, role: role, locations: key.locations, rate: current.rates[key.id],
             burst: key.burst)

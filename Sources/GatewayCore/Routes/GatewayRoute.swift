@@ -7,16 +7,29 @@ public struct GatewayRoute: Sendable, Hashable, Identifiable {
     public let method: String
     /// Hummingbird's route syntax, which is also OpenAPI's: `/admin/v1/keys/{id}`.
     public let path: String
-    /// The scope a key needs; `nil` for routes that take no key.
+    /// The scope a key needs; `nil` for routes that take no key, or (console pages) any signed-in key.
     public let scope: Scope?
     public let summary: String
+    /// How the caller shows who they are.
+    public let credential: Credential
 
-    public init(id: String, method: String, path: String, scope: Scope?, summary: String) {
+    /// A key in a header (the admin API), the console's session cookie, or nothing.
+    public enum Credential: String, Sendable, Hashable {
+        case key
+        case consoleSession
+        case none
+    }
+
+    /// `credential` defaults to a key when the route has a scope, else none.
+    public init(
+        id: String, method: String, path: String, scope: Scope?, summary: String, credential: Credential? = nil
+    ) {
         self.id = id
         self.method = method
         self.path = path
         self.scope = scope
         self.summary = summary
+        self.credential = credential ?? (scope == nil ? .none : .key)
     }
 
     /// The audit record's `route`, e.g. `DELETE /admin/v1/keys/{id}`.
@@ -75,7 +88,7 @@ extension GatewayRoute {
     public static let all: [GatewayRoute] = [
         listKeys, createKey, showKey, revokeKey, rotateKey, listRoles, createRole, deleteRole, listConnections,
         authorizeConnection, removeConnection, listAudit, verifyAudit, oauthCallback, healthz, readyz, metrics, openAPI,
-    ]
+    ] + console
 
     /// The route a matched request is on, by its method and Hummingbird's endpoint path.
     public static func matching(method: String, path: String) -> GatewayRoute? {

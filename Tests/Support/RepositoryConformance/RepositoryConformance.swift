@@ -13,7 +13,7 @@ struct ConformanceFailure: Error, CustomStringConvertible {
 
 public struct RepositoryConformance: Sendable, CustomTestStringConvertible {
     public typealias Store = KeyRepository & RoleRepository & ConnectionRepository & AuthorizationStateRepository
-        & AuditRepository
+        & AuditRepository & ConsoleSessionRepository
     public let name: String
     let body: @Sendable (any Store) async throws -> Void
 
@@ -253,6 +253,32 @@ public struct RepositoryConformance: Sendable, CustomTestStringConvertible {
                 .init(stateHash: "s3", locationId: "loc-b", createdAt: now, expiresAt: now.addingTimeInterval(60)))
             let used = try await store.consumeAuthorizationState(hash: "s3", now: now)
             #expect(used == AuthorizationState(stateHash: "s3", locationId: "loc-b", createdAt: now, expiresAt: now.addingTimeInterval(60)))
+        },
+        .init(name: "a console session reads back by its hash until it expires or is deleted") { store in
+            let session = ConsoleSession(
+                tokenHash: ConsoleSession.hash("token-1"), keyId: "k1", createdAt: now,
+                expiresAt: now.addingTimeInterval(ConsoleSessions.lifetime))
+            try await store.insertConsoleSession(session)
+            try await store.insertConsoleSession(
+                .init(tokenHash: "h2", keyId: "k2", createdAt: now, expiresAt: now.addingTimeInterval(60)))
+            #expect(try await store.consoleSession(tokenHash: session.tokenHash, now: now) == session)
+            #expect(try await store.consoleSession(tokenHash: "token-1", now: now) == nil, "looked up by hash only")
+            #expect(try await store.consoleSession(tokenHash: "h2", now: now.addingTimeInterval(60)) == nil)
+            #expect(try await store.consoleSession(tokenHash: "unknown", now: now) == nil)
+            #expect(try await store.deleteConsoleSession(tokenHash: session.tokenHash))
+            #expect(try await !store.deleteConsoleSession(tokenHash: session.tokenHash))
+            #expect(try await store.consoleSession(tokenHash: session.tokenHash, now: now) == nil)
+            // The other session is untouched by the deletion.
+            #expect(try await store.consoleSession(tokenHash: "h2", now: now)?.keyId == "k2")
+        },
+        .init(name: "a new console session clears those over for more than a day") { store in
+            try await store.insertConsoleSession(
+                .init(tokenHash: "old", keyId: "k1", createdAt: now, expiresAt: now.addingTimeInterval(60)))
+            let later = now.addingTimeInterval(2 * 86_400)
+            try await store.insertConsoleSession(
+                .init(tokenHash: "new", keyId: "k1", createdAt: later, expiresAt: later.addingTimeInterval(60)))
+            #expect(try await !store.deleteConsoleSession(tokenHash: "old"), "the old session was cleared")
+            #expect(try await store.consoleSession(tokenHash: "new", now: later)?.keyId == "k1")
         },
     ]
 }

@@ -1,0 +1,25 @@
+import Foundation
+import GatewayCore
+
+/// How the console writes times and durations for people.
+enum ConsoleFormat {
+    /// `2026-12-02 04:30:12 UTC`: unambiguous, sortable, the trail's own zone.
+    static func time(_ date: Date) -> String {
+        let text = AuditChain.rfc3339(milliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded(.down)))
+        return text.prefix(19).replacingOccurrences(of: "T", with: " ") + " UTC"
+    }
+
+    /// `in 3h 5m`, `12m ago`.
+    static func relative(_ date: Date, now: Date) -> String {
+        let seconds = Int(date.timeIntervalSince(now).rounded())
+        let magnitude = abs(seconds)
+        let text: String
+        switch magnitude {
+        case ..<60: text = "\(magnitude)s"
+        case ..<3600: text = "\(magnitude / 60)m"
+        case ..<86_400: text = "\(magnitude / 3600)h \(magnitude % 3600 / 60)m"
+        default: text = "\(magnitude / 86_400)d \(magnitude % 86_400 / 3600)h"
+        }
+        return seconds >= 0 ? "in \(text)" : "\(text) ago"
+    }
+}

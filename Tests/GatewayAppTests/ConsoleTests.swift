@@ -1,0 +1,563 @@
+import Foundation
+import GatewayApp
+import GatewayCore
+import GatewaySettings
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Testing
+
+/// The web console over the router and the in-memory store: sessions, the form token, scopes, the escalation rule,
+/// every form's bad input, and the trail of what the console did. The same pages in a real browser against a real
+/// process: scripts/console-browser-test.
+@Suite struct ConsoleTests {
+    struct Setup {
+        let gateway: Gateway
+        let clock: ManualWallClock
+        let admin: KeyAdministration.CreatedKey
+    }
+
+    static func setup(settings: GatewaySettings = GatewaySettings()) async throws -> Setup {
+        var logger = Logger(label: "console-test")
+        logger.logLevel = .critical
+        let clock = ManualWallClock(Date())
+        let gateway = Gateway(
+            settings: settings, storage: .inMemory(), upstream: RouterTests.NoUpstream(), clock: clock, logger: logger)
+        let admin = try await gateway.keyAdministration.create(name: "admin", role: "admin", by: .operator)
+        return Setup(gateway: gateway, clock: clock, admin: admin)
+    }
+
+    static func withConsole(
+        _ setup: Setup, _ body: @Sendable (any TestClientProtocol) async throws -> Void
+    ) async throws {
+        try await Application(router: setup.gateway.buildRouter()).test(.router) { client in try await body(client) }
+    }
+
+    static func records(_ setup: Setup) async throws -> [AuditRecord] {
+        await setup.gateway.audit.flush()
+        return try await setup.gateway.repositories.audit.auditRecords(matching: AuditQuery(), limit: 1000)
+    }
+
+    // MARK: Sign-in and sessions
+
+    @Test func withoutASessionTheConsoleIsTheSignInFormAndPagesRedirectToIt() async throws {
+        let setup = try await Self.setup()
+        try await Self.withConsole(setup) { client in
+            let browser = ConsoleClient(client)
+            let overview = try await browser.get("/console")
+            #expect(overview.status == .ok)
+            #expect(overview.text.contains(#"<input id="key" name="key" type="password""#))
+            #expect(overview.text.contains(#"<label for="key">Key</label>"#))
+            let keys = try await browser.get("/console/keys")
+            #expect(keys.status == .seeOther)
+            #expect(keys.headers[.location] == "/console")
+        }
+    }
+
+    @Test func signingInSetsAStrictHttpOnlyCookieStoredOnlyAsItsHash() async throws {
+        let setup = try await Self.setup()
+        try await Self.withConsole(setup) { client in
+            var browser = ConsoleClient(client)
+            let answer = try await browser.signIn(setup.admin.key)
+            #expect(answer.status == .seeOther)
+            #expect(answer.headers[.location] == "/console")
+            let cookie = try #require(answer.headers[.setCookie])
+            #expect(cookie.contains("HttpOnly"))
+            #expect(cookie.contains("SameSite=Strict"))
+            #expect(cookie.contains("Path=/console"))
+            #expect(!cookie.contains("Secure"), "plain HTTP: a Secure cookie would never come back")
+            let token = try #require(browser.cookie)
+            #expect(token.count == 43)
+            let sessions = setup.gateway.repositories.consoleSessions
+            let now = setup.clock.now()
+            #expect(try await sessions.consoleSession(tokenHash: ConsoleSession.hash(token), now: now)?.keyId == setup.admin.id)
+            #expect(try await sessions.consoleSession(tokenHash: token, now: now) == nil, "the token itself is not stored")
+            let overview = try await browser.get("/console")
+            #expect(overview.status == .ok)
+            #expect(overview.text.contains("Sign out"))
+            #expect(browser.csrf?.count == 64)
+
+            // Over TLS (a proxy in front says so), the cookie is Secure too.
+            var overTLS = ConsoleClient(client)
+            let secure = try await overTLS.signIn(setup.admin.key, headers: [.init("X-Forwarded-Proto")!: "https"])
+            #expect(secure.headers[.setCookie]?.contains("Secure") == true)
+        }
+    }
+
+    @Test func aWrongKeyGets401AndNoCookie() async throws {
+        let setup = try await Self.setup()
+        try await Self.withConsole(setup) { client in
+            var browser = ConsoleClient(client)
+            let wrong = try await browser.signIn("cgw_notakeyatall_000000")
+            #expect(wrong.status == .unauthorized)
+            #expect(wrong.headers[.setCookie] == nil)
+            #expect(wrong.text.contains(#"id="key-error""#))
+            #expect(wrong.text.contains("not recognised"))
+            let empty = try await browser.post("/console/login", [("key", "  ")], withToken: false)
+            #expect(empty.status == .badRequest)
+            #expect(empty.headers[.setCookie] == nil)
+            #expect(empty.text.contains(#"id="key-error""#))
+        }
+    }
+
+    @Test func everyPageCarriesAPolicyWithoutInlineScriptOrFraming() async throws {
+        let setup = try await Self.setup()
+        try await Self.withConsole(setup) { client in
+            var browser = ConsoleClient(client)
+            try await browser.signIn(setup.admin.key)
+            for path in ["/console", "/console/keys", "/console/roles", "/console/connections", "/console/audit",
+                         "/console/audit/verify", "/console/console.css", "/console/console.js", "/console/icon.svg"] {
+                let page = try await browser.get(path)
+                #expect(page.status == .ok, "\(path)")
+                let policy = try #require(page.headers[.init("Content-Security-Policy")!], "\(path)")
+                #expect(policy.contains("frame-ancestors 'none'"))
+                #expect(policy.contains("script-src 'self'"))
+                #expect(!policy.contains("unsafe-inline"))
+                #expect(page.headers[.init("X-Frame-Options")!] == "DENY")
+                if path.hasSuffix(".css") || path.hasSuffix(".js") || path.hasSuffix(".svg") { continue }
+                // No inline script or style in the markup either.
+                let scripts = page.text.matches(of: /<script/).count
+                #expect(scripts == page.text.matches(of: /<script src="\/console\/console.js" defer>/).count, "\(path)")
+                #expect(!page.text.contains(" style=\""), "\(path)")
+                #expect(page.text.firstMatch(of: /\son[a-z]+="/) == nil, "\(path)")
+            }
+        }
+    }
+
+    @Test func signingOutEndsTheSession() async throws {
+        let setup = try await Self.setup()
+        try await Self.withConsole(setup) { client in
+            var browser = ConsoleClient(client)
+            try await browser.signIn(setup.admin.key)
+            let out = try await browser.post("/console/logout", [])
+            #expect(out.status == .seeOther)
+            #expect(out.headers[.setCookie]?.contains("Max-Age=0") == true)
+            // The old cookie no longer opens anything.
+            #expect(try await browser.get("/console/keys").status == .seeOther)
+            #expect(try await browser.get("/console").text.contains(#"name="key""#))
+        }
+    }
+
+    @Test func aSessionEndsAtOnceWhenItsKeyIsRevokedOrExpires() async throws {
+        let setup = try await Self.setup()
+        let other = try await setup.gateway.keyAdministration.create(name: "other", role: "admin", by: .operator)
+        let brief = try await setup.gateway.keyAdministration.create(
+            name: "brief", role: "admin", expiresIn: "1h", by: .operator)
+        try await Self.withConsole(setup) { client in
+            var revoked = ConsoleClient(client)
+            try await revoked.signIn(other.key)
+            var expiring = ConsoleClient(client)
+            try await expiring.signIn(brief.key)
+            #expect(try await revoked.get("/console/keys").status == .ok)
+            // Revoked from another session of the console.
+            var admin = ConsoleClient(client)
+            try await admin.signIn(setup.admin.key)
+            #expect(try await admin.post("/console/keys/\(other.id)/revoke", []).status == .seeOther)
+            #expect(try await revoked.get("/console/keys").status == .seeOther)
+            #expect(try await revoked.post("/console/keys", [("name", "x"), ("role", "reader")]).status == .forbidden)
+            #expect(try await expiring.get("/console/keys").status == .ok)
+            setup.clock.advance(by: 3601)
+            #expect(try await expiring.get("/console/keys").status == .seeOther)
+        }
+        // The revoked key's session is gone from the store too.
+        #expect(try await setup.gateway.keyAdministration.list().first { $0.id == other.id }?.revokedAt != nil)
+    }
+
+    @Test func aSessionEndsAfterTwelveHours() async throws {
+        let setup = try await Self.setup()
+        try await Self.withConsole(setup) { client in
+            var browser = ConsoleClient(client)
+            try await browser.signIn(setup.admin.key)
+            setup.clock.advance(by: 12 * 3600 - 5)
+            #expect(try await browser.get("/console/keys").status == .ok)
+            setup.clock.advance(by: 10)
+            #expect(try await browser.get("/console/keys").status == .seeOther)
+        }
+    }
+
+    // MARK: The form token, scopes, the escalation rule
+
+    @Test func aChangeWithoutTheSessionsFormTokenGets403AndChangesNothing() async throws {
+        let setup = try await Self.setup()
+        try await Self.withConsole(setup) { client in
+            var browser = ConsoleClient(client)
+            try await browser.signIn(setup.admin.key)
+            let before = try await setup.gateway.keyAdministration.list().count
+            let missing = try await browser.post("/console/keys", [("name", "x"), ("role", "reader")], withToken: false)
+            #expect(missing.status == .forbidden)
+            #expect(missing.text.contains("nothing was changed"))
+            let wrong = try await browser.post(
+                "/console/keys", [("name", "x"), ("role", "reader"), ("csrf", String(repeating: "0", count: 64))],
+                withToken: false)
+            #expect(wrong.status == .forbidden)
+            // Another session's token is not this one's.
+            var second = ConsoleClient(client)
+            try await second.signIn(setup.admin.key)
+            var crossed = browser
+            crossed.csrf = second.csrf
+            #expect(try await crossed.post("/console/keys", [("name", "x"), ("role", "reader")]).status == .forbidden)
+            #expect(try await browser.post("/console/logout", [], withToken: false).status == .forbidden)
+            #expect(try await setup.gateway.keyAdministration.list().count == before)
+        }
+    }
+
+    @Test func theKeysScopesDecideThePagesAsOnTheAdminAPI() async throws {
+        let setup = try await Self.setup()
+        let auditor = try await setup.gateway.keyAdministration.create(name: "reviewer", role: "auditor", by: .operator)
+        try await Self.withConsole(setup) { client in
+            var browser = ConsoleClient(client)
+            try await browser.signIn(auditor.key)
+            let overview = try await browser.get("/console")
+            #expect(overview.text.contains(#"href="/console/audit""#))
+            #expect(!overview.text.contains(#"href="/console/keys""#))
+            #expect(!overview.text.contains("connections-heading"))
+            for path in ["/console/keys", "/console/roles", "/console/connections"] {
+                let page = try await browser.get(path)
+                #expect(page.status == .forbidden, "\(path)")
+                #expect(page.text.contains("lacks the scope"), "\(path)")
+            }
+            let create = try await browser.post("/console/keys", [("name", "x"), ("role", "auditor")])
+            #expect(create.status == .forbidden)
+            #expect(try await browser.get("/console/audit").status == .ok)
+        }
+        #expect(try await setup.gateway.keyAdministration.list().count == 2)
+    }
+
+    @Test func aKeyCannotHandOutOrTakeOverMoreThanItHolds() async throws {
+        let setup = try await Self.setup()
+        _ = try await setup.gateway.roleAdministration.create(name: "key-keeper", scopes: ["keys.manage"], by: .operator)
+        let keeper = try await setup.gateway.keyAdministration.create(
+            name: "keeper", role: "key-keeper", locations: ["loc-a"], by: .operator)
+        try await Self.withConsole(setup) { client in
+            var browser = ConsoleClient(client)
+            try await browser.signIn(keeper.key)
+            let admin = try await browser.post("/console/keys", [("name", "mine"), ("role", "admin"), ("locations", "loc-a")])
+            #expect(admin.status == .forbidden)
+            #expect(admin.text.contains(#"id="role-error""#))
+            #expect(admin.text.contains("lacks"))
+            let everywhere = try await browser.post("/console/keys", [("name", "mine"), ("role", "key-keeper")])
+            #expect(everywhere.status == .forbidden)
+            #expect(everywhere.text.contains(#"id="locations-error""#))
+            let rotate = try await browser.post("/console/keys/\(setup.admin.id)/rotate", [])
+            #expect(rotate.status == .forbidden)
+            #expect(ConsoleClient.secret(in: rotate.text) == nil)
+            #expect(try await browser.post("/console/keys/\(setup.admin.id)/revoke", []).status == .forbidden)
+            // Within its authority it works.
+            let own = try await browser.post(
+                "/console/keys", [("name", "mine"), ("role", "key-keeper"), ("locations", "loc-a")])
+            #expect(own.status == .created)
+        }
+        let keys = try await setup.gateway.keyAdministration.list()
+        #expect(keys.count == 3)
+        #expect(keys.first { $0.id == setup.admin.id }?.revokedAt == nil)
+    }
+
+    // MARK: Keys
+
+    @Test func aNewKeysSecretIsShownOnceAndWorks() async throws {
+        let setup = try await Self.setup()
+        try await Self.withConsole(setup) { client in
+            var browser = ConsoleClient(client)
+            try await browser.signIn(setup.admin.key)
+            let created = try await browser.post(
+                "/console/keys",
+                [("name", "ci job"), ("role", "reader"), ("locations", "loc-1, loc-2"), ("rate", "5/s"),
+                 ("burst", "10"), ("expiresIn", "30d")])
+            #expect(created.status == .created)
+            let secret = try #require(ConsoleClient.secret(in: created.text))
+            #expect(created.text.contains(#"data-copy="new-secret""#))
+            let principal = try await setup.gateway.keyDirectory.authenticate(secret)
+            #expect(principal.keyName == "ci job" && principal.locations == ["loc-1", "loc-2"])
+            let listed = try await browser.get("/console/keys")
+            #expect(listed.text.contains("ci job"))
+            #expect(!listed.text.contains(secret), "never shown again")
+
+            // Rotating with a grace period: a new secret, shown once; the old one works until the grace ends.
+            let rotated = try await browser.post("/console/keys/\(principal.keyId)/rotate", [("grace", "1h")])
+            #expect(rotated.status == .ok)
+            let newSecret = try #require(ConsoleClient.secret(in: rotated.text))
+            #expect(newSecret != secret)
+            #expect(rotated.text.contains("keeps working until"))
+            setup.gateway.keyDirectory.invalidate()
+            _ = try await setup.gateway.keyDirectory.authenticate(secret)
+            _ = try await setup.gateway.keyDirectory.authenticate(newSecret)
+
+            let revoked = try await browser.post("/console/keys/\(principal.keyId)/revoke", [])
+            #expect(revoked.status == .seeOther)
+            await #expect(throws: GatewayError.self) { try await setup.gateway.keyDirectory.authenticate(newSecret) }
+            #expect(try await browser.get("/console/keys").text.contains("revoked"))
+        }
+    }
+
+    typealias Fields = [(String, String)]
+
+    static let badKeyForms: [(Fields, String)] = [
+        ([("name", ""), ("role", "reader")], "name"),
+        ([("name", String(repeating: "n", count: 101)), ("role", "reader")], "name"),
+        ([("name", "x"), ("role", "nosuchrole")], "role"),
+        ([("name", "x"), ("role", "reader"), ("locations", "a b")], "locations"),
+        ([("name", "x"), ("role", "reader"), ("rate", "fast")], "rate"),
+        ([("name", "x"), ("role", "reader"), ("burst", "lots")], "burst"),
+        ([("name", "x"), ("role", "reader"), ("burst", "0")], "burst"),
+        ([("name", "x"), ("role", "reader"), ("expiresIn", "soon")], "expiresIn"),
+    ]
+
+    @Test(arguments: Self.badKeyForms)
+    func badInputOnTheKeyFormIsNamedBesideItsFieldAndChangesNothing(_ fields: Fields, field: String)
+        async throws
+    {
+        let setup = try await Self.setup()
+        try await Self.withConsole(setup) { client in
+            var browser = ConsoleClient(client)
+            try await browser.signIn(setup.admin.key)
+            let answer = try await browser.post("/console/keys", fields)
+            #expect(answer.status == .badRequest)
+            #expect(answer.text.contains(#"id="\#(field)-error""#), "\(field): \(answer.text)")
+            #expect(answer.text.contains(#"id="\#(field)" "#) || answer.text.contains(#"id="\#(field)""#))
+            #expect(answer.text.contains(#"aria-describedby="\#(field)-error""#))
+            #expect(ConsoleClient.secret(in: answer.text) == nil)
+            // What was typed comes back (but the name when it was the problem's length is still there to fix).
+            if let rate = fields.first(where: { $0.0 == "rate" }) { #expect(answer.text.contains(#"value="\#(rate.1)""#)) }
+        }
+        #expect(try await setup.gateway.keyAdministration.list().count == 1)
+    }
+
+    @Test func aBadGraceOnRotateIsNamedBesideItAndKeepsTheKey() async throws {
+        let setup = try await Self.setup()
+        let other = try await setup.gateway.keyAdministration.create(name: "other", role: "reader", by: .operator)
+        try await Self.withConsole(setup) { client in
+            var browser = ConsoleClient(client)
+            try await browser.signIn(setup.admin.key)
+            let answer = try await browser.post("/console/keys/\(other.id)/rotate", [("grace", "a while")])
+            #expect(answer.status == .badRequest)
+            #expect(answer.text.contains(#"id="problem-\#(other.id)""#))
+            #expect(answer.text.contains("Grace &#39;a while&#39;"))
+            #expect(ConsoleClient.secret(in: answer.text) == nil)
+        }
+        setup.gateway.keyDirectory.invalidate()
+        _ = try await setup.gateway.keyDirectory.authenticate(other.key)
+    }
+
+    // MARK: Roles
+
+    @Test func rolesAreMadeFromCheckboxesAndDeleted() async throws {
+        let setup = try await Self.setup()
+        try await Self.withConsole(setup) { client in
+            var browser = ConsoleClient(client)
+            try await browser.signIn(setup.admin.key)
+            let page = try await browser.get("/console/roles")
+            #expect(page.text.contains(#"<input type="checkbox" id="scope-audit-read" name="scopes" value="audit.read">"#))
+            #expect(page.text.contains(#"<label for="scope-audit-read">"#))
+            let made = try await browser.post(
+                "/console/roles", [("name", "ops"), ("scopes", "audit.read"), ("scopes", "connections.manage")])
+            #expect(made.status == .seeOther)
+            let role = try #require(try await setup.gateway.roleAdministration.list().first { $0.name == "ops" })
+            #expect(role.scopes == [.auditRead, .connectionsManage])
+            #expect(try await browser.post("/console/roles/ops/delete", []).status == .seeOther)
+            #expect(try await setup.gateway.roleAdministration.list().contains { $0.name == "ops" } == false)
+        }
+    }
+
+    static let badRoleForms: [(Fields, String, Int)] = [
+        ([("name", "bad name"), ("scopes", "audit.read")], "name", 400),
+        ([("name", "admin"), ("scopes", "audit.read")], "name", 409),
+        ([("name", "empty")], "scopes", 400),
+        ([("name", "odd"), ("scopes", "everything")], "scopes", 400),
+    ]
+
+    @Test(arguments: Self.badRoleForms)
+    func badInputOnTheRoleFormIsNamedBesideItsField(_ fields: Fields, field: String, status: Int)
+        async throws
+    {
+        let setup = try await Self.setup()
+        try await Self.withConsole(setup) { client in
+            var browser = ConsoleClient(client)
+            try await browser.signIn(setup.admin.key)
+            let answer = try await browser.post("/console/roles", fields)
+            #expect(answer.status.code == status)
+            #expect(answer.text.contains(#"id="\#(field)-error""#), "\(answer.text)")
+        }
+        #expect(try await setup.gateway.roleAdministration.list().count == Role.builtIns.count)
+    }
+
+    @Test func aRoleInUseIsNotDeletedAndTheRowSaysWhy() async throws {
+        let setup = try await Self.setup()
+        _ = try await setup.gateway.roleAdministration.create(name: "used", scopes: ["audit.read"], by: .operator)
+        _ = try await setup.gateway.keyAdministration.create(name: "u", role: "used", by: .operator)
+        try await Self.withConsole(setup) { client in
+            var browser = ConsoleClient(client)
+            try await browser.signIn(setup.admin.key)
+            let answer = try await browser.post("/console/roles/used/delete", [])
+            #expect(answer.status == .conflict)
+            #expect(answer.text.contains("still used by 1 key"))
+        }
+        #expect(try await setup.gateway.roleAdministration.list().contains { $0.name == "used" })
+    }
+
+    // MARK: Connections
+
+    @Test func aPrivateTokenConnectsALocationAndRemoveDisconnectsIt() async throws {
+        let setup = try await Self.setup()
+        try await Self.withConsole(setup) { client in
+            var browser = ConsoleClient(client)
+            try await browser.signIn(setup.admin.key)
+            let added = try await browser.post(
+                "/console/connections/token", [("locationId", "loc-9"), ("token", "pit-secret-token")])
+            #expect(added.status == .seeOther)
+            let page = try await browser.get("/console/connections")
+            #expect(page.text.contains("loc-9"))
+            #expect(page.text.contains("private integration token"))
+            #expect(!page.text.contains("pit-secret-token"))
+            let overview = try await browser.get("/console")
+            #expect(overview.text.contains("loc-9"))
+            #expect(try await browser.post("/console/connections/loc-9/remove", []).status == .seeOther)
+            #expect(try await setup.gateway.connections.list(by: .operator).isEmpty)
+            let again = try await browser.post("/console/connections/loc-9/remove", [])
+            #expect(again.status == .notFound)
+        }
+    }
+
+    @Test func badInputOnTheConnectionFormsIsNamedBesideItsField() async throws {
+        let setup = try await Self.setup()
+        _ = try await setup.gateway.roleAdministration.create(name: "linker", scopes: ["connections.manage"], by: .operator)
+        let limited = try await setup.gateway.keyAdministration.create(
+            name: "limited", role: "linker", locations: ["loc-a"], by: .operator)
+        try await Self.withConsole(setup) { client in
+            var browser = ConsoleClient(client)
+            try await browser.signIn(setup.admin.key)
+            let badLocation = try await browser.post(
+                "/console/connections/token", [("locationId", "no such/place"), ("token", "t")])
+            #expect(badLocation.status == .badRequest)
+            #expect(badLocation.text.contains(#"id="token-location-error""#))
+            let badToken = try await browser.post("/console/connections/token", [("locationId", "loc-1"), ("token", "")])
+            #expect(badToken.status == .badRequest)
+            #expect(badToken.text.contains(#"id="token-error""#))
+            // No OAuth client is configured here: the form says so, beside it.
+            let noClient = try await browser.post("/console/connections/authorize", [("locationId", "loc-1")])
+            #expect(noClient.status == .badRequest)
+            #expect(noClient.text.contains(#"id="authorize-error""#))
+            #expect(noClient.text.contains("GATEWAY_CLIENT_ID"))
+
+            var narrow = ConsoleClient(client)
+            try await narrow.signIn(limited.key)
+            let elsewhere = try await narrow.post(
+                "/console/connections/token", [("locationId", "loc-b"), ("token", "pit")])
+            #expect(elsewhere.status == .forbidden)
+            #expect(elsewhere.text.contains(#"id="token-location-error""#))
+        }
+        #expect(try await setup.gateway.connections.list(by: .operator).isEmpty)
+    }
+
+    @Test func theOAuthButtonGivesTheConsentAddress() async throws {
+        var settings = GatewaySettings()
+        settings.clientId = "client-1"
+        let setup = try await Self.setup(settings: settings)
+        try await Self.withConsole(setup) { client in
+            var browser = ConsoleClient(client)
+            try await browser.signIn(setup.admin.key)
+            let page = try await browser.get("/console/connections")
+            #expect(page.text.contains("Start the OAuth connection"))
+            let link = try await browser.post("/console/connections/authorize", [("locationId", "loc-7")])
+            #expect(link.status == .created)
+            #expect(link.text.contains("client_id=client-1"))
+            #expect(link.text.contains("Connect with HighLevel"))
+        }
+    }
+
+    // MARK: Audit
+
+    @Test func theTrailIsFilteredPagedCheckedExportedAndEveryViewIsRecorded() async throws {
+        let setup = try await Self.setup()
+        try await Self.withConsole(setup) { client in
+            var browser = ConsoleClient(client)
+            try await browser.signIn(setup.admin.key)
+            for _ in 0..<5 { _ = try await browser.get("/console/keys") }
+            await setup.gateway.audit.flush()
+            let page = try await browser.get("/console/audit?route=GET+%2Fconsole%2Fkeys&limit=2")
+            #expect(page.status == .ok)
+            #expect(page.text.contains("The chain holds for records"))
+            let next = try #require(page.text.firstMatch(of: /href="(\/console\/audit\?[^"]*cursor=\d+)"/).map { String($0.1) })
+            let older = try await browser.get(next.replacingOccurrences(of: "&amp;", with: "&"))
+            #expect(older.status == .ok)
+            #expect(older.text.contains("GET /console/keys"))
+
+            let seq = try #require(page.text.firstMatch(of: /href="\/console\/audit\/records\/(\d+)"/).map { String($0.1) })
+            let detail = try await browser.get("/console/audit/records/\(seq)")
+            #expect(detail.text.contains("match its hash"))
+            #expect(detail.text.contains(setup.admin.id))
+            #expect(try await browser.get("/console/audit/records/999999").status == .notFound)
+
+            let csv = try await browser.get("/console/audit/export?format=csv&route=GET+%2Fconsole%2Fkeys")
+            #expect(csv.status == .ok)
+            #expect(csv.headers[.contentType]?.hasPrefix("text/csv") == true)
+            #expect(csv.headers[.init("Content-Disposition")!]?.contains("attachment") == true)
+            let lines = csv.text.split(separator: "\r\n")
+            #expect(lines.first == Substring(AuditRecord.csvHeader.joined(separator: ",")))
+            #expect(lines.count == 6)
+            let jsonl = try await browser.get("/console/audit/export?format=jsonl&route=GET+%2Fconsole%2Fkeys")
+            let objects = try jsonl.text.split(separator: "\n").map {
+                try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+            }
+            #expect(objects.count == 5)
+            #expect(objects.allSatisfy { $0["keyId"] as? String == setup.admin.id })
+
+            let verify = try await browser.get("/console/audit/verify")
+            #expect(verify.text.contains("The chain holds"))
+            #expect(try await browser.get("/console").text.contains("<span class=\"badge good\">holds</span>"))
+        }
+        // Every console request is in the trail, under the signed-in key, labelled from the route table.
+        let records = try await Self.records(setup)
+        let labels = Set(records.filter { $0.keyId == setup.admin.id }.map(\.route))
+        for route in [GatewayRoute.consoleSignIn, .consoleKeys, .consoleAudit, .consoleAuditRecord, .consoleAuditExport,
+                      .consoleAuditVerify, .consoleOverview] {
+            #expect(labels.contains(route.label), "\(route.label)")
+        }
+        let export = try #require(records.first { $0.route == GatewayRoute.consoleAuditExport.label })
+        #expect(export.keyName == "admin" && export.role == "admin" && export.outcome == "ok")
+    }
+
+    @Test func everyConsoleChangeIsRecordedUnderTheSignedInKey() async throws {
+        let setup = try await Self.setup()
+        try await Self.withConsole(setup) { client in
+            var browser = ConsoleClient(client)
+            try await browser.signIn(setup.admin.key)
+            _ = try await browser.post("/console/keys", [("name", "made"), ("role", "reader")])
+            _ = try await browser.post("/console/roles", [("name", "r1"), ("scopes", "audit.read")])
+            _ = try await browser.post("/console/connections/token", [("locationId", "loc-1"), ("token", "t")])
+            _ = try await browser.post("/console/keys", [("name", "x"), ("role", "reader")], withToken: false)
+            _ = try await browser.post("/console/logout", [])
+        }
+        let records = try await Self.records(setup)
+        let made = try #require(try await setup.gateway.keyAdministration.list().first { $0.name == "made" })
+        let create = try #require(records.first { $0.route == GatewayRoute.consoleCreateKey.label && $0.status == 201 })
+        #expect(create.keyId == setup.admin.id && create.resourceId == made.id)
+        let role = try #require(records.first { $0.route == GatewayRoute.consoleCreateRole.label })
+        #expect(role.keyId == setup.admin.id && role.resourceId == "r1")
+        let token = try #require(records.first { $0.route == GatewayRoute.consoleAddToken.label })
+        #expect(token.keyId == setup.admin.id && token.locationId == "loc-1")
+        let refused = try #require(records.first { $0.route == GatewayRoute.consoleCreateKey.label && $0.status == 403 })
+        #expect(refused.keyId == setup.admin.id && refused.outcome == "denied")
+        #expect(records.contains { $0.route == GatewayRoute.consoleSignOut.label && $0.keyId == setup.admin.id })
+        #expect(records.allSatisfy { !$0.path.contains("cgw_") })
+    }
+
+    @Test(arguments: [
+        ("status=abc", "status"), ("since=yesterday", "since"), ("until=later", "until"), ("limit=0", "limit"),
+        ("outcome=fine", "outcome"),
+    ])
+    func aBadAuditFilterIsNamedBesideItsField(_ query: String, field: String) async throws {
+        let setup = try await Self.setup()
+        try await Self.withConsole(setup) { client in
+            var browser = ConsoleClient(client)
+            try await browser.signIn(setup.admin.key)
+            let answer = try await browser.get("/console/audit?\(query)")
+            #expect(answer.status == .badRequest)
+            #expect(answer.text.contains(#"id="\#(field)-error""#), "\(answer.text)")
+            #expect(answer.text.contains(#"aria-describedby="\#(field)-error""#))
+            let export = try await browser.get("/console/audit/export?format=xml")
+            #expect(export.status == .badRequest)
+            #expect(export.text.contains("format=csv or format=jsonl"))
+        }
+    }
+}
