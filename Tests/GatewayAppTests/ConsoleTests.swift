@@ -561,3 +561,24 @@ import Testing
         }
     }
 }
+
+/// Wrong keys at the console's sign-in count against the client's allowance of failed authentications, as on the API.
+@Suite struct ConsoleSignInFloodTests {
+    @Test func pastTheAllowanceWrongKeysAt429AndTheAllowanceIsShared() async throws {
+        var settings = GatewaySettings()
+        settings.authFailureLimit = Rate(count: 3, perSeconds: 60)
+        let setup = try await ConsoleTests.setup(settings: settings)
+        try await ConsoleTests.withConsole(setup) { client in
+            var browser = ConsoleClient(client)
+            var statuses: [Int] = []
+            for _ in 0..<5 { statuses.append(Int(try await browser.signIn("cgw_wrongwrong12_" + String(repeating: "x", count: 32)).status.code)) }
+            #expect(statuses == [401, 401, 401, 429, 429])
+            // The API's wrong keys draw on the same allowance.
+            try await client.execute(uri: "/admin/v1/keys", method: .get, headers: [.authorization: "Bearer nonsense"]) {
+                #expect($0.status == .tooManyRequests)
+            }
+        }
+        let records = try await ConsoleTests.records(setup)
+        #expect(records.filter { $0.route == GatewayRoute.consoleSignIn.label }.count == 3, "the refused ones are one run")
+    }
+}

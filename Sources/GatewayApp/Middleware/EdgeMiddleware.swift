@@ -31,17 +31,17 @@ struct EdgeMiddleware: RouterMiddleware {
             if problem.status >= 500, !(error is GatewayError) {
                 context.logger.error("unhandled error", metadata: ["requestId": "\(requestId)", "error": "\(error)"])
             }
-            if problem.status == 401, case .refuse(let seconds)? = failedAuthentications?.failure(from: context.client) {
-                // Past its allowance, a client's failures are counted into one record (FailedAuthenticationAuditor),
-                // not recorded one by one: a flood of wrong keys must not fill the disk.
-                let elapsed = ContinuousClock.now - started
-                GatewayMetrics.request(route: FailedAuthentications.auditRoute, status: 429, outcome: "rate_limited", duration: elapsed)
-                var refused = ProblemResponse.make(.tooManyFailedAuthentications(retryAfterSeconds: seconds), requestId: requestId)
-                refused.headers[.xRequestId] = requestId
+            if problem.status == 401, let refused = refusingFailedAuthentication(context, requestId, started) {
                 return refused
             }
             ownError = problem
             response = ProblemResponse.make(problem, requestId: requestId)
+        }
+        // The console's sign-in answers a wrong key with its form (401) rather than an error: it counts the same.
+        if ownError == nil, response.status == .unauthorized,
+            let refused = refusingFailedAuthentication(context, requestId, started)
+        {
+            return refused
         }
         context.logger.debug("answered", metadata: ["status": "\(response.status.code)"])
         response.headers[.xRequestId] = requestId
@@ -80,6 +80,22 @@ struct EdgeMiddleware: RouterMiddleware {
                 requestId: requestId)
         }
         return response
+    }
+}
+
+extension EdgeMiddleware {
+    /// Counts a failed authentication from the request's client; past its allowance, the 429 that answers instead.
+    /// Those failures are counted into one record (FailedAuthenticationAuditor), not recorded one by one: a flood of
+    /// wrong keys must not fill the disk.
+    private func refusingFailedAuthentication(
+        _ context: Context, _ requestId: String, _ started: ContinuousClock.Instant
+    ) -> Response? {
+        guard case .refuse(let seconds)? = failedAuthentications?.failure(from: context.client) else { return nil }
+        let elapsed = ContinuousClock.now - started
+        GatewayMetrics.request(route: FailedAuthentications.auditRoute, status: 429, outcome: "rate_limited", duration: elapsed)
+        var refused = ProblemResponse.make(.tooManyFailedAuthentications(retryAfterSeconds: seconds), requestId: requestId)
+        refused.headers[.xRequestId] = requestId
+        return refused
     }
 }
 
