@@ -57,7 +57,8 @@ extension Gateway {
             sessions: consoleSessions, keys: keyAdministration, roles: roleAdministration, connections: connections,
             directory: keyDirectory, audit: repositories.audit, checkpointKey: storage.checkpointSigner.publicKey,
             upstreamBudget: { upstreamCaller.remaining(locationId: $0) },
-            upstreamLimit: settings.upstreamLimit, forgetTokens: { await tokens.forget($0) },
+            upstreamLimit: settings.upstreamLimit, upstreamBreaker: { upstreamCaller.breaker(locationId: $0) },
+            forgetTokens: { await tokens.forget($0) },
             clock: clock, maxBody: settings.maxBody)
     }
 

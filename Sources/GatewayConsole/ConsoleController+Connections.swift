@@ -33,6 +33,9 @@ extension ConsoleController {
             } else {
                 row["budget"] = "not shaped"
             }
+            let breaker = ConsoleFormat.breaker(services.upstreamBreaker(connection.locationId))
+            row["breaker"] = breaker.text
+            if breaker.failing { row["breakerOpen"] = true }
             if let problem, problem.row == connection.locationId { row["problem"] = problem.message }
             return row
         }

@@ -22,4 +22,14 @@ enum ConsoleFormat {
         }
         return seconds >= 0 ? "in \(text)" : "\(text) ago"
     }
+
+    /// A location's circuit breaker for people, and whether calls for the location are failing fast.
+    static func breaker(_ state: CircuitBreaker.State?) -> (text: String, failing: Bool) {
+        switch state {
+        case nil: ("closed (no calls yet)", false)
+        case .closed(let failures)?: (failures == 0 ? "closed" : "closed, \(failures) failure(s) in a row", false)
+        case .open?: ("open: failing fast after repeated upstream failures", true)
+        case .halfOpen?: ("half-open: one probe call decides", true)
+        }
+    }
 }

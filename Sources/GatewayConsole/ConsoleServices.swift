@@ -15,6 +15,8 @@ public struct ConsoleServices: Sendable {
     public var upstreamBudget: @Sendable (String) -> Int?
     /// The budget per location (`GATEWAY_UPSTREAM_LIMIT`); `nil` when shaping is off.
     public var upstreamLimit: Rate?
+    /// The location's circuit breaker; `nil` before its first call.
+    public var upstreamBreaker: @Sendable (String) -> CircuitBreaker.State?
     /// Forgets a removed connection's cached tokens.
     public var forgetTokens: @Sendable (String) async -> Void
     public var clock: any WallClock
@@ -25,6 +27,7 @@ public struct ConsoleServices: Sendable {
         sessions: ConsoleSessions, keys: KeyAdministration, roles: RoleAdministration,
         connections: ConnectionAdministration, directory: KeyDirectory, audit: any AuditRepository,
         checkpointKey: AuditCheckpointKey, upstreamBudget: @escaping @Sendable (String) -> Int?, upstreamLimit: Rate?,
+        upstreamBreaker: @escaping @Sendable (String) -> CircuitBreaker.State?,
         forgetTokens: @escaping @Sendable (String) async -> Void, clock: any WallClock, maxBody: Int
     ) {
         self.sessions = sessions
@@ -36,6 +39,7 @@ public struct ConsoleServices: Sendable {
         self.checkpointKey = checkpointKey
         self.upstreamBudget = upstreamBudget
         self.upstreamLimit = upstreamLimit
+        self.upstreamBreaker = upstreamBreaker
         self.forgetTokens = forgetTokens
         self.clock = clock
         self.maxBody = maxBody

@@ -78,4 +78,12 @@ import Testing
         #expect(chart.svg.hasPrefix("<svg"))
         #expect(chart.svg.contains("Requests over the last hour: 8, of which 1 errors"))
     }
+
+    @Test func theBreakerIsWrittenForPeople() {
+        #expect(ConsoleFormat.breaker(nil) == ("closed (no calls yet)", false))
+        #expect(ConsoleFormat.breaker(.closed(consecutiveFailures: 0)) == ("closed", false))
+        #expect(ConsoleFormat.breaker(.closed(consecutiveFailures: 2)) == ("closed, 2 failure(s) in a row", false))
+        #expect(ConsoleFormat.breaker(.open(until: 10)).failing)
+        #expect(ConsoleFormat.breaker(.halfOpen(probeInFlight: true)).failing)
+    }
 }

@@ -105,6 +105,11 @@ public final class UpstreamCaller: Sendable {
         }
     }
 
+    /// The location's circuit breaker as it stands (for the console); `nil` before the location's first call.
+    public func breaker(locationId: String) -> CircuitBreaker.State? {
+        states.withLock { $0[locationId]?.breaker.state }
+    }
+
     /// What is left of the location's window, for the response headers and metrics.
     public func remaining(locationId: String) -> Int? {
         let now = seconds(ContinuousClock.now)
