@@ -116,7 +116,17 @@ class Console:
         return self.driver.find_element(By.TAG_NAME, "body").text
 
     def submit(self, form_css):
-        self.driver.find_element(By.CSS_SELECTOR, f"{form_css} button[type=submit]").click()
+        self.click(self.driver.find_element(By.CSS_SELECTOR, f"{form_css} button[type=submit]"))
+
+    def click(self, element, then=None):
+        """Clicks something that loads a page, and waits for the new page (`then`: what to do in between, such as
+        accepting a confirmation)."""
+        page = self.driver.find_element(By.TAG_NAME, "html")
+        element.click()
+        if then:
+            then()
+        self.wait.until(expected_conditions.staleness_of(page))
+        self.wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
         self.check_browser_log()
 
     def field(self, element_id, value):
@@ -195,11 +205,11 @@ def run(console: Console, gateway: Gateway):
 
     def revoke_key():
         console.open("/console/keys")
-        console.driver.find_element(
-            By.CSS_SELECTOR, f"form[action='/console/keys/{state['key_id']}/revoke'] button").click()
-        console.wait.until(expected_conditions.alert_is_present()).accept()
-        console.wait.until(lambda d: "revoked" in d.find_element(By.ID, f"key-{state['key_id']}").text)
-        console.check_browser_log()
+        console.click(
+            console.driver.find_element(
+                By.CSS_SELECTOR, f"form[action='/console/keys/{state['key_id']}/revoke'] button"),
+            then=lambda: console.wait.until(expected_conditions.alert_is_present()).accept())
+        assert "revoked" in console.driver.find_element(By.ID, f"key-{state['key_id']}").text
         status = gateway.call("/contacts/?locationId=loc-sandbox&limit=1", state["secret"])
         assert status == 401, f"the revoked key got {status}"
         console.shot("keys-revoked")
@@ -221,11 +231,12 @@ def run(console: Console, gateway: Gateway):
         assert all("POST /console/keys" in r.text for r in rows)
         assert "The chain holds" in console.driver.find_element(By.ID, "range-check").text
         console.shot("audit")
-        rows[0].find_element(By.TAG_NAME, "a").click()
-        console.check_browser_log()
+        console.click(rows[0].find_element(By.TAG_NAME, "a"))
         assert "match its hash" in console.text()
         console.shot("audit-record")
+        page = console.driver.find_element(By.TAG_NAME, "html")
         console.driver.back()
+        console.wait.until(expected_conditions.staleness_of(page))
 
     def export_audit():
         console.driver.find_element(By.ID, "export-csv").click()
@@ -257,9 +268,8 @@ def run(console: Console, gateway: Gateway):
 
     def sign_out():
         console.open("/console")
-        console.driver.find_element(By.CSS_SELECTOR, "form.signout button").click()
-        console.wait.until(expected_conditions.presence_of_element_located((By.ID, "key")))
-        console.check_browser_log()
+        console.click(console.driver.find_element(By.CSS_SELECTOR, "form.signout button"))
+        assert console.driver.find_elements(By.ID, "key"), "signed out, the sign-in form"
         console.open("/console/keys")
         assert console.driver.find_elements(By.ID, "key"), "signed out, /console/keys leads to the sign-in form"
 
