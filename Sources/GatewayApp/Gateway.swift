@@ -69,7 +69,8 @@ public struct Gateway: Sendable {
         self.routes = .contacts
         self.connections = ConnectionAdministration(
             connections: repositories.connections, states: repositories.authorizationStates, settings: oauth,
-            endpoint: endpoint, clock: clock)
+            endpoint: endpoint, tokenCheck: PrivateTokenCheck(client: measured, upstreamURL: settings.upstreamURL),
+            clock: clock)
         self.audit = AuditTrail(ledger: repositories.audit, durability: settings.auditDurability, logger: logger)
         self.failedAuthentications = settings.authFailureLimit.map { FailedAuthenticationGuard(rate: $0, clock: clock) }
         self.node = settings.resolvedNode

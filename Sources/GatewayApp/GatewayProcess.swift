@@ -20,9 +20,9 @@ public enum GatewayProcess {
         var settings = settings
         let sandbox = try await settings.sandbox ? SandboxUpstream.start(&settings, logger: logger) : nil
         let storage = try GatewayStorage.open(settings, creating: true, logger: logger)
+        if storage.created { say("Created a new database at \(storage.location) (its key file beside it).") }
         let gateway = Gateway(
             settings: settings, storage: storage, upstream: CurlUpstreamClient(client: curl), logger: logger)
-        if sandbox != nil { try await SandboxBootstrap.introduce(gateway, say: say) }
         logger.info("audit checkpoints are signed", metadata: [
             "node": "\(gateway.node)", "verifierKey": "\(storage.checkpointSigner.publicKey.verifierKey)",
             "interval": "\(settings.auditCheckpointInterval)",
@@ -30,19 +30,51 @@ public enum GatewayProcess {
 
         let host = settings.listen.host
         let upstream = sandbox != nil ? " (upstream: the in-process HighLevel sandbox)" : ""
+        // The sandbox's location and first admin key are made only once the port is bound: a `serve` that cannot
+        // listen must not print a key (or connect anything) and then fail.
+        let started = StartFailure()
         let app = gateway.buildApplication { port in
+            if sandbox != nil {
+                do {
+                    try await SandboxBootstrap.introduce(gateway, port: port, say: say)
+                } catch {
+                    await started.fail(error)
+                    return
+                }
+            }
             say("contacts-gateway listening on \(host):\(port)\(upstream)")
             logger.info("listening", metadata: ["host": "\(host)", "port": "\(port)", "store": "\(storage.location)"])
         }
         let group = ServiceGroup(
             configuration: .init(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        await started.stopping(group)
         try await group.run()
+        if let failure = await started.failure {
+            await sandbox?.stop()
+            throw failure
+        }
         logger.info("stopped accepting; the requests in flight are answered")
         // In `async` durability, what is still queued is written before the process ends. (The checkpoint service
         // has flushed already, to sign the final checkpoint; this is for anything recorded since.)
         await gateway.audit.flush()
         logger.info("audit trail flushed; exiting")
         await sandbox?.stop()
+    }
+}
+
+/// A start that failed after the port was bound (the sandbox's introduction): it stops the group, and `run` throws it.
+private actor StartFailure {
+    private(set) var failure: (any Error)?
+    private var group: ServiceGroup?
+
+    func stopping(_ group: ServiceGroup) async {
+        self.group = group
+        if failure != nil { await group.triggerGracefulShutdown() }
+    }
+
+    func fail(_ error: any Error) async {
+        failure = error
+        await group?.triggerGracefulShutdown()
     }
 }
 
@@ -55,6 +87,7 @@ struct SandboxUpstream: Sendable {
     static func start(_ settings: inout GatewaySettings, logger: Logger) async throws -> SandboxUpstream {
         var configuration = SandboxConfiguration()
         configuration.tokenLifetime = settings.sandboxTokenLifetime
+        configuration.locations = settings.sandboxLocations
         let sandbox = HighLevelSandbox(configuration: configuration)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = sandbox.makeApplication(host: "127.0.0.1", port: 0) { port in continuation.yield(port) }

@@ -18,9 +18,12 @@ public struct GatewayStorage: Sendable {
     public let services: [any Service]
     /// Where the store is, for messages (a PostgreSQL URL without its password).
     public let location: String
+    /// Whether opening it made a new, empty one (only `serve` may): `serve` says where.
+    public let created: Bool
 
     public init(
-        repositories: GatewayRepositories, secret: GatewaySecret, services: [any Service] = [], location: String
+        repositories: GatewayRepositories, secret: GatewaySecret, services: [any Service] = [], location: String,
+        created: Bool = false
     ) {
         self.repositories = repositories
         self.secret = secret
@@ -28,6 +31,7 @@ public struct GatewayStorage: Sendable {
         self.checkpointSigner = AuditCheckpointSigner(secret: secret)
         self.services = services
         self.location = location
+        self.created = created
     }
 
     /// Everything in memory: for router-level tests.
@@ -59,7 +63,7 @@ public struct GatewayStorage: Sendable {
                 services: [
                     WALCheckpointService(store: store, interval: settings.tuning.walCheckpointInterval, logger: logger)
                 ],
-                location: path)
+                location: path, created: !exists)
         case .postgres:
             throw Unavailable(
                 description: "the PostgreSQL backend is not available in this build yet; use sqlite:PATH")

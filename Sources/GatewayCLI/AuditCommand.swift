@@ -13,17 +13,31 @@ struct AuditCommand: AsyncParsableCommand {
 
     /// The filters `list` and `export` share.
     struct Filters: ParsableArguments {
-        @Option(help: "Only this key id.") var key: String?
+        @Option(help: "Only this key: its id or its name (as `audit list` shows it).") var key: String?
         @Option(help: "Only this HighLevel location.") var location: String?
         @Option(help: "Only this contact id.") var contact: String?
-        @Option(help: "Only this route template, e.g. 'GET /contacts/{contactId}'.") var route: String?
+        @Option(help: "Only this route: 'GET /contacts/{contactId}', or a path such as /contacts/search.") var route: String?
         @Option(help: "ok, unauthenticated, denied, rate_limited, upstream_error or error.") var outcome: String?
-        @Option(help: "From this time on: RFC 3339 or an age such as 24h.") var since: String?
-        @Option(help: "Before this time: RFC 3339 or an age such as 1h.") var until: String?
+        @Option(help: "Only this HTTP status, e.g. 403.") var status: String?
+        @Option(help: "From this time on: RFC 3339, a date (UTC) or an age such as 24h or 10min.") var since: String?
+        @Option(help: "Before this time: RFC 3339, a date (UTC) or an age such as 1h.") var until: String?
 
-        func query() throws -> AuditQuery {
-            try AuditQuery(keyId: key, locationId: location, contactId: contact, route: route, outcome: outcome,
-                           since: since, until: until)
+        /// The filters, with `--key` read as an id or, failing that, as the name of exactly one key.
+        func query(keys: any KeyRepository) async throws -> AuditQuery {
+            var keyId = key
+            if let key, !key.isEmpty, try await keys.key(id: key) == nil {
+                let named = try await keys.keys().filter { $0.name == key }
+                switch named.count {
+                case 1: keyId = named[0].id
+                case 0: throw UsageError("--key '\(key)' is neither a key's id nor a key's name (see `keys list`)")
+                default:
+                    throw UsageError(
+                        "--key '\(key)' names \(named.count) keys (\(named.map(\.id).joined(separator: ", "))): give one id")
+                }
+            }
+            return try AuditQuery(
+                keyId: keyId, locationId: location, contactId: contact, route: route, outcome: outcome, status: status,
+                since: since, until: until)
         }
     }
 
@@ -35,9 +49,10 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let query = try filters.query()
                 let limit = try AuditQuery.limit(limit, fallback: 100, maximum: 1_000_000)
-                let records = try await common.openStorage().repositories.audit.auditRecords(matching: query, limit: limit)
+                let repositories = try common.openStorage().repositories
+                let query = try await filters.query(keys: repositories.keys)
+                let records = try await repositories.audit.auditRecords(matching: query, limit: limit)
                 switch common.output {
                 case .json: try Output.json(["records": records])
                 case .table:
@@ -56,14 +71,15 @@ struct AuditCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Every matching record, oldest first, streamed to stdout as JSON lines or CSV.")
         enum Format: String, ExpressibleByArgument, CaseIterable { case jsonl, csv }
-        @OptionGroup var common: CommonOptions
+        @OptionGroup var store: StoreOptions
         @OptionGroup var filters: Filters
         @Option(help: "jsonl or csv.") var format: Format = .jsonl
 
         func run() async throws {
             try await reportingFailures {
-                let query = try filters.query()
-                let store = try common.openStorage().repositories.audit
+                let repositories = try self.store.openStorage().repositories
+                let query = try await filters.query(keys: repositories.keys)
+                let store = repositories.audit
                 let writer = AuditExportWriter(format: format == .csv ? AuditExportFormat.csv : .jsonl)
                 writer.begin()
                 // One page at a time, written before the next is read: memory stays flat whatever the trail's size.
@@ -97,7 +113,7 @@ struct AuditCommand: AsyncParsableCommand {
                 switch common.output {
                 case .json: try Output.json(result)
                 case .table:
-                    if result.ok { print(Self.summary(result)) }
+                    if result.ok { Output.line(Self.summary(result)) }
                 }
                 if let failure = result.firstFailure { throw failure }
             }
@@ -118,7 +134,9 @@ struct AuditCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Delete records older than a time, keeping a signed checkpoint so that the rest still verifies.")
         @OptionGroup var common: CommonOptions
-        @Option(help: "Delete records before this time: RFC 3339 or an age such as 90d.") var before: String
+        @Option(help: "Delete records before this time: RFC 3339, a date (UTC) or an age such as 90d.") var before: String
+        @Flag(name: .customLong("dry-run"), help: "Only count the records that would go; delete nothing.")
+        var dryRun = false
 
         func run() async throws {
             try await reportingFailures {
@@ -126,12 +144,37 @@ struct AuditCommand: AsyncParsableCommand {
                 let now = Int64(Date().timeIntervalSince1970 * 1000)
                 let settings = try common.settings()
                 let storage = try common.openStorage(settings)
+                if dryRun {
+                    let count = try await Self.count(before: cutoff, in: storage.repositories.audit)
+                    switch common.output {
+                    case .json: try Output.json(["wouldPrune": count])
+                    case .table:
+                        Output.line(
+                            "\(count) audit records before \(AuditChain.rfc3339(milliseconds: cutoff)) would be pruned "
+                                + "(dry run: nothing was deleted).")
+                    }
+                    return
+                }
                 let pruned = try await storage.repositories.audit.pruneAudit(
                     beforeMs: cutoff, nowMs: now, signer: storage.checkpointSigner, node: settings.resolvedNode)
                 switch common.output {
                 case .json: try Output.json(["pruned": pruned])
-                case .table: print("\(pruned) audit records before \(AuditChain.rfc3339(milliseconds: cutoff)) pruned.")
+                case .table: Output.line("\(pruned) audit records before \(AuditChain.rfc3339(milliseconds: cutoff)) pruned.")
                 }
+            }
+        }
+
+        /// The records a prune at `cutoff` would delete: those older than it, read a page at a time.
+        static func count(before cutoff: Int64, in audit: any AuditRepository) async throws -> Int {
+            var query = AuditQuery()
+            query.untilMs = cutoff
+            var count = 0
+            var after: Int64 = 0
+            while true {
+                let page = try await audit.auditRecords(matching: query, afterSeq: after, ascending: true, limit: 1000)
+                count += page.count
+                guard let last = page.last, page.count == 1000 else { return count }
+                after = last.seq
             }
         }
     }

@@ -9,13 +9,13 @@ struct AuditExportWriter {
     init(format: AuditExportFormat) { self.format = format }
 
     func begin() {
-        if !format.header.isEmpty { FileHandle.standardOutput.write(Data(format.header.utf8)) }
+        if !format.header.isEmpty { StandardStream.output.write(format.header) }
     }
 
     func write(_ records: [AuditRecord]) throws {
         guard !records.isEmpty else { return }
         var out = Data()
         for record in records { out.append(Data(try format.line(record).utf8)) }
-        FileHandle.standardOutput.write(out)
+        StandardStream.output.write(out)
     }
 }

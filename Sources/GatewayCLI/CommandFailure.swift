@@ -10,7 +10,7 @@ func reportingFailures(_ body: () async throws -> Void) async throws {
     } catch let exit as ExitCode {
         throw exit
     } catch {
-        FileHandle.standardError.write(Data("error: \(plainMessage(for: error))\n".utf8))
+        StandardStream.error.write("error: \(plainMessage(for: error))\n")
         throw ExitCode(1)
     }
 }

@@ -10,14 +10,24 @@ import Logging
 struct CommonOptions: ParsableArguments {
     enum Output: String, ExpressibleByArgument, CaseIterable { case table, json }
 
+    @OptionGroup var store: StoreOptions
+
+    @Option(help: "table or json.")
+    var output: Output = .table
+
+    func settings() throws -> GatewaySettings { try store.settings() }
+
+    func openStorage(_ settings: GatewaySettings? = nil) throws -> GatewayStorage { try store.openStorage(settings) }
+}
+
+/// The database a command works on, for commands whose output has one format of its own (`audit export`): they
+/// take no `--output` that they would ignore.
+struct StoreOptions: ParsableArguments {
     @Option(help: "The database, e.g. sqlite:data/gateway.sqlite (default: GATEWAY_DATABASE, the settings file, then that).")
     var database: String?
 
     @Option(help: "A YAML or JSON settings file (default: GATEWAY_CONFIG).")
     var config: String?
-
-    @Option(help: "table or json.")
-    var output: Output = .table
 
     func settings() throws -> GatewaySettings {
         var flags: [String] = []

@@ -10,7 +10,7 @@ struct KeysCommand: AsyncParsableCommand {
 
     static let configuration = CommandConfiguration(
         commandName: "keys", abstract: "Local API keys.",
-        subcommands: [Create.self, List.self, Show.self, Revoke.self, Rotate.self])
+        subcommands: [Create.self, List.self, Show.self, Update.self, Revoke.self, Rotate.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a key; its secret is printed this once.")
@@ -19,7 +19,10 @@ struct KeysCommand: AsyncParsableCommand {
         @Option(help: "reader, editor, auditor, admin or a custom role.") var role: String
         @Option(help: "Comma-separated locations the key may use (default: all).") var locations: String?
         @Option(help: "Sustained rate, e.g. 10/s or 600/min (default: GATEWAY_KEY_RATE).") var rate: String?
-        @Option(help: "Requests the key may send at once (default: the rate's count with --rate, else GATEWAY_KEY_BURST).")
+        // `.unconditional`, so that `--burst -3` is read as the value it is and refused as such, not as "missing".
+        @Option(
+            parsing: .unconditional,
+            help: "Requests the key may send at once (default: the rate's count with --rate, else GATEWAY_KEY_BURST).")
         var burst: Int?
         @Option(name: .customLong("expires-in"), help: "Lifetime, e.g. 30d.") var expiresIn: String?
 
@@ -33,7 +36,7 @@ struct KeysCommand: AsyncParsableCommand {
                 case .json: try Output.json(created)
                 case .table:
                     Output.table(["ID", "NAME", "ROLE", "KEY"], [[created.id, created.name, created.role, created.key]])
-                    print("The key is shown only now: store it safely.")
+                    Output.line("The key is shown only now: store it safely.")
                 }
             }
         }
@@ -85,6 +88,58 @@ struct KeysCommand: AsyncParsableCommand {
         }
     }
 
+    struct Update: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change a key's name, role, locations, rate, burst or expiry; its secret stays.",
+            discussion: """
+                Only the options given change. `--locations all`, `--rate default`, `--burst default` and \
+                `--expires-in never` unset them. A running server applies the change within a second.
+                """)
+        @OptionGroup var common: CommonOptions
+        @Argument(help: "The key's id.") var id: String
+        @Option(help: "A new name.") var name: String?
+        @Option(help: "reader, editor, auditor, admin or a custom role.") var role: String?
+        @Option(help: "Comma-separated locations the key may use, or 'all'.") var locations: String?
+        @Option(help: "Sustained rate, e.g. 10/s or 600/min, or 'default' (GATEWAY_KEY_RATE).") var rate: String?
+        @Option(parsing: .unconditional, help: "Requests the key may send at once, or 'default'.") var burst: String?
+        @Option(name: .customLong("expires-in"), help: "A lifetime from now, e.g. 30d, or 'never'.") var expiresIn: String?
+
+        func changes() throws -> KeyAdministration.KeyChanges {
+            var changes = KeyAdministration.KeyChanges(name: name, role: role)
+            if let locations {
+                changes.locations = .some(locations == "all" ? nil : locations.split(separator: ",").map(String.init))
+            }
+            if let rate { changes.rate = .some(rate == "default" ? nil : rate) }
+            if let burst {
+                if burst == "default" {
+                    changes.burst = .some(nil)
+                } else if let count = Int(burst) {
+                    changes.burst = .some(count)
+                } else {
+                    throw UsageError("--burst '\(burst)' is not a whole number (or 'default')")
+                }
+            }
+            if let expiresIn { changes.expiresIn = .some(expiresIn == "never" ? nil : expiresIn) }
+            return changes
+        }
+
+        func run() async throws {
+            try await reportingFailures {
+                let changes = try changes()
+                let storage = try common.openStorage()
+                let key = KeySummary(try await KeysCommand.administration(storage).update(id: id, changes, by: .operator))
+                switch common.output {
+                case .json: try Output.json(key)
+                case .table:
+                    Output.table(
+                        ["ID", "NAME", "ROLE", "LOCATIONS", "RATE", "BURST", "EXPIRES"],
+                        [[key.id, key.name, key.role, key.locations?.joined(separator: ",") ?? "*", key.rate ?? "-",
+                          key.burst.map(String.init) ?? "-", Output.date(key.expiresAt)]])
+                }
+            }
+        }
+    }
+
     struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Revoke a key; a running server refuses it within a second.")
         @OptionGroup var common: CommonOptions
@@ -96,7 +151,7 @@ struct KeysCommand: AsyncParsableCommand {
                 try await KeysCommand.administration(storage).revoke(id: id, by: .operator)
                 switch common.output {
                 case .json: try Output.json(["id": id, "status": "revoked"])
-                case .table: print("Key \(id) revoked.")
+                case .table: Output.line("Key \(id) revoked.")
                 }
             }
         }
@@ -119,9 +174,9 @@ struct KeysCommand: AsyncParsableCommand {
                 case .table:
                     Output.table(["ID", "NAME", "ROLE", "KEY"], [[rotated.id, rotated.name, rotated.role, rotated.key]])
                     if let until = rotated.previousKeyValidUntil {
-                        print("The old key works until \(Output.date(until)). The new one is shown only now: store it safely.")
+                        Output.line("The old key works until \(Output.date(until)). The new one is shown only now: store it safely.")
                     } else {
-                        print("The old key no longer works. The new one is shown only now: store it safely.")
+                        Output.line("The old key no longer works. The new one is shown only now: store it safely.")
                     }
                 }
             }

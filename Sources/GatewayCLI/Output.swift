@@ -5,7 +5,7 @@ import GatewayApp
 enum Output {
     static func json(_ value: some Encodable) throws {
         let encoder = GatewayJSON.encoder(pretty: true)
-        FileHandle.standardOutput.write(try encoder.encode(value) + Data("\n".utf8))
+        StandardStream.output.write(try encoder.encode(value) + Data("\n".utf8))
     }
 
     static func table(_ headers: [String], _ rows: [[String]]) {
@@ -20,12 +20,12 @@ enum Output {
         }
         var text = line(headers) + "\n"
         for row in rows { text += line(row) + "\n" }
-        FileHandle.standardOutput.write(Data(text.utf8))
+        StandardStream.output.write(text)
     }
 
-    /// One line, unbuffered: scripts wait for "listening on" lines.
+    /// One line, unbuffered (scripts wait for "listening on" lines); a closed stdout drops it (see StandardStream).
     static func line(_ text: String) {
-        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+        StandardStream.output.write(text + "\n")
     }
 
     static func date(_ date: Date?) -> String { date.map(Timestamp.rfc3339) ?? "-" }

@@ -61,7 +61,7 @@ struct RolesCommand: AsyncParsableCommand {
                 try await RolesCommand.administration(common).delete(name: name, by: .operator)
                 switch common.output {
                 case .json: try Output.json(["name": name, "status": "deleted"])
-                case .table: print("Role \(name) deleted.")
+                case .table: Output.line("Role \(name) deleted.")
                 }
             }
         }

@@ -13,7 +13,11 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingFailures {
-            let settings = try SettingsReader(flags: self.settings, environment: ProcessInfo.processInfo.environment).read()
+            // `serve --sandbox --locations a,b` is what people type; the setting is sandbox.locations.
+            let flags = self.settings.map { flag in
+                flag == "--locations" || flag.hasPrefix("--locations=") ? "--sandbox-" + flag.dropFirst(2) : flag
+            }
+            let settings = try SettingsReader(flags: flags, environment: ProcessInfo.processInfo.environment).read()
             GatewayLogging.bootstrap(format: settings.logFormat, level: settings.logLevel)
             try await GatewayProcess.run(settings) { Output.line($0) }
         }

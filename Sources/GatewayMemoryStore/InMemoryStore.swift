@@ -45,6 +45,20 @@ extension InMemoryStore: KeyRepository {
         }
     }
 
+    public func updateKey(_ key: APIKey) async throws -> Bool {
+        state.withLock { s in
+            guard var stored = s.keys[key.id], stored.revokedAt == nil else { return false }
+            stored.name = key.name
+            stored.role = key.role
+            stored.locations = key.locations
+            stored.rate = key.rate
+            stored.burst = key.burst
+            stored.expiresAt = key.expiresAt
+            s.keys[key.id] = stored
+            return true
+        }
+    }
+
     public func rotateKey(id: String, secretHash: Data, previousValidUntil: Date?) async throws -> Bool {
         state.withLock { s in
             guard var key = s.keys[id], key.revokedAt == nil else { return false }

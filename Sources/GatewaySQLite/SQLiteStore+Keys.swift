@@ -56,6 +56,21 @@ extension SQLiteStore: KeyRepository {
         }
     }
 
+    public func updateKey(_ key: APIKey) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE api_keys SET name = ?, role = ?, locations = ?, rate = ?, burst = ?, expires_at = ?
+                    WHERE id = ? AND revoked_at IS NULL
+                    """,
+                arguments: [
+                    key.name, key.role, key.locations?.joined(separator: ","), key.rate, key.burst,
+                    key.expiresAt?.timeIntervalSince1970, key.id,
+                ])
+            return db.changesCount == 1
+        }
+    }
+
     public func recordLastUsed(_ times: [String: Date]) async throws {
         guard !times.isEmpty else { return }
         try await pool.write { db in

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import GatewayCore
 
 /// The embedded store: one SQLite file in WAL mode, shared safely by the server and CLI commands in other processes.
@@ -186,4 +187,9 @@ public final class SQLiteStore: StoreHealth, Sendable {
         }
         return migrator
     }
+}
+
+extension SQLiteStore {
+    /// The SQLite library the store runs on, e.g. `3.46.1` (for `--version`).
+    public static var libraryVersion: String { String(cString: sqlite3_libversion()) }
 }

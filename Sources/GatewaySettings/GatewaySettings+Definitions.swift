@@ -59,6 +59,9 @@ extension GatewaySettings {
                 "Run the HighLevel sandbox in-process as the upstream, with loc-sandbox connected (offline trials)."),
         Setting("sandbox.token.lifetime", \.sandboxTokenLifetime, .duration,
                 "With sandbox: the access-token lifetime, e.g. 10s to watch refreshes happen."),
+        Setting("sandbox.locations", \.sandboxLocations, .locations,
+                "With sandbox: the locations it knows (serve --sandbox --locations a,b); the first is connected on "
+                    + "start, the others through connections authorize-url, as with HighLevel."),
         Setting("config", \.configFile, .optional(.text),
                 "A YAML or JSON file of these settings, named as here (upstream.url, or upstream: {url: …})."),
     ]

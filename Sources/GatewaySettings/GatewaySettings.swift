@@ -49,6 +49,8 @@ public struct GatewaySettings: Sendable, Equatable {
     public var sandbox = false
     /// The sandbox's access-token lifetime under `serve --sandbox`.
     public var sandboxTokenLifetime: Duration = .seconds(86_399)
+    /// The locations the sandbox knows under `serve --sandbox`; the first is connected on start.
+    public var sandboxLocations = ["loc-sandbox"]
     /// The settings file these were read from, if any.
     public var configFile: String?
 

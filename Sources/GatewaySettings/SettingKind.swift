@@ -47,6 +47,20 @@ extension SettingKind where Value == String {
         render: { $0 })
 }
 
+extension SettingKind where Value == [String] {
+    /// Location ids, comma-separated: each letters, digits, `-` and `_`, none twice.
+    static let locations = SettingKind(
+        expects: "comma-separated location ids like loc-sandbox,loc-east",
+        parse: { text in
+            let ids = text.split(separator: ",", omittingEmptySubsequences: false).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
+            guard !ids.isEmpty, ids.allSatisfy(PathIdentifier.isValid), Set(ids).count == ids.count else { return nil }
+            return ids
+        },
+        render: { $0.joined(separator: ",") })
+}
+
 extension SettingKind where Value == Rate {
     static let rate = SettingKind(
         expects: "a rate like 100/10s", parse: { Rate($0) }, render: { $0.description })

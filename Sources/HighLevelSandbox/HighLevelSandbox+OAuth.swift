@@ -22,7 +22,11 @@ extension HighLevelSandbox {
             throw SandboxFailure.oauth(400, "Invalid parameter: redirect_uri")
         }
         let scope = q["scope"].flatMap { $0.isEmpty ? nil : $0 } ?? Self.defaultScope
-        // Sandbox-only: HighLevel lets the user pick the location on the page; here the query does.
+        // HighLevel lets the user pick the location on the page. So does the sandbox when it knows several (a page of
+        // links); with one it consents at once, and the query's `locationId` picks one without a page (for tests).
+        if q["locationId"] == nil, configuration.locations.count > 1 {
+            return .html(Self.locationPicker(call.path, query: q, locations: configuration.locations))
+        }
         guard let locationId = q["locationId"] ?? configuration.locations.first else {
             throw SandboxFailure.oauth(400, "No location configured")
         }
@@ -36,6 +40,25 @@ extension HighLevelSandbox {
         var items = [("code", code)]
         if let stateValue = q["state"] { items.append(("state", stateValue)) }
         return .redirect(FormEncoding.appending(items, to: redirectURI))
+    }
+
+    /// The consent page with several locations: one link per location, back to this page with it chosen.
+    static func locationPicker(_ path: String, query: [String: String], locations: [String]) -> String {
+        func escaped(_ text: String) -> String {
+            text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+                .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+        }
+        let items = locations.map { location in
+            let link = FormEncoding.appending(
+                query.sorted { $0.key < $1.key }.map { ($0.key, $0.value) } + [("locationId", location)], to: path)
+            return "<li><a href=\"\(escaped(link))\">\(escaped(location))</a></li>"
+        }
+        return """
+            <!doctype html>
+            <html lang="en"><head><meta charset="utf-8"><title>Choose a location (HighLevel sandbox)</title></head>
+            <body><h1>Choose the location to connect</h1><ul>\(items.joined())</ul></body></html>
+
+            """
     }
 
     /// `POST /oauth/token`, form-encoded, snake_case fields (`GetAccessCodebodyDto`).

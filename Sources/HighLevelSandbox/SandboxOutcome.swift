@@ -6,9 +6,15 @@ import NIOCore
 enum SandboxOutcome: Sendable {
     case json(Int, JSONValue)
     case redirect(String)
+    /// A page for a person (the sandbox's location picker).
+    case html(String)
 
     func response(extraHeaders: [(String, String)] = []) -> Response {
         switch self {
+        case .html(let page):
+            var headers = HTTPFields()
+            headers[.contentType] = "text/html; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: page)))
         case .json(let status, let body):
             return Self.jsonResponse(status, body.serialized(), extraHeaders: extraHeaders)
         case .redirect(let location):

@@ -33,7 +33,7 @@ import Testing
         try await withGateway(options) { gw in
             let store = gw.store
             let key = gw.gateway.storage.checkpointSigner.publicKey
-            for _ in 0..<3 { _ = try await gw.call("GET", "/healthz", key: nil) }
+            for _ in 0..<3 { _ = try await gw.call("GET", "/openapi.json", key: nil) }
             let covered = try await Self.eventually {
                 try await Self.latest(store, key)?.seq == Self.lastSeq(store)
             }
@@ -47,7 +47,7 @@ import Testing
             #expect(try await store.auditCheckpoints().count == count)
 
             // One more record: the next round signs it.
-            _ = try await gw.call("GET", "/healthz", key: nil)
+            _ = try await gw.call("GET", "/openapi.json", key: nil)
             let signedAgain = try await Self.eventually { try await Self.latest(store, key)?.seq == checkpoint.seq + 1 }
             #expect(signedAgain)
             #expect(try await gw.verifyAudit().ok)
@@ -82,14 +82,14 @@ import Testing
         try await withGateway(options) { gw in
             let store = gw.store
             let key = gw.gateway.storage.checkpointSigner.publicKey
-            for _ in 0..<4 { _ = try await gw.call("GET", "/healthz", key: nil) }
+            for _ in 0..<4 { _ = try await gw.call("GET", "/openapi.json", key: nil) }
             #expect(try await Self.eventually { try await Self.latest(store, key)?.seq == 4 })
             let path = gw.databasePath
             // Records cut from the end by another process, and a new one appended after the cut.
             _ = try await blocking {
                 try Executable.run(["-c", "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\nc.execute('DELETE FROM audit_records WHERE seq > 2')\nc.commit()", path], python: true)
             }
-            for _ in 0..<2 { _ = try await gw.call("GET", "/healthz", key: nil) }
+            for _ in 0..<2 { _ = try await gw.call("GET", "/openapi.json", key: nil) }
             // Which checkpoint signed record 4 depends on how the rounds fell between the requests.
             let logged = try await Self.eventually { capture.text.contains("record 4 no longer has the hash checkpoint #") }
             #expect(logged, "\(capture.text)")

@@ -12,7 +12,7 @@ import Testing
     @Test func cliListsExportsPrunesAndVerifies() async throws {
         try await withGateway { gw in
             let database = gw.database
-            for _ in 0..<3 { _ = try await gw.call("GET", "/healthz", key: nil) }
+            for _ in 0..<3 { _ = try await gw.call("GET", "/openapi.json", key: nil) }
             try await Task.sleep(for: .milliseconds(20))
             let cutoff = Timestamp.rfc3339(Date())
             try await Task.sleep(for: .milliseconds(20))
@@ -36,7 +36,7 @@ import Testing
                 #expect(lines.count == 8)
                 let first = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any]
                 #expect(first?["seq"] as? Int == 1 && first?["prevHash"] as? String == AuditChain.genesis)
-                let csv = try Executable.run(["audit", "export", "--database", database, "--format", "csv", "--route", "GET /healthz"])
+                let csv = try Executable.run(["audit", "export", "--database", database, "--format", "csv", "--route", "GET /openapi.json"])
                 let rows = csv.stdout.split(separator: "\r\n")
                 #expect(rows.count == 4 && rows[0].hasPrefix("seq,time,requestId"), "\(csv.stdout)")
 
@@ -54,7 +54,7 @@ import Testing
                 #expect(verified.stdout.contains("checkpoint at record 3"), "\(verified.stdout)")
             }
             // New records chain on after the pruned ones, and a deletion right after the checkpoint is still caught.
-            _ = try await gw.call("GET", "/healthz", key: nil)
+            _ = try await gw.call("GET", "/openapi.json", key: nil)
             #expect(try await gw.verifyAudit().ok)
             let path = gw.databasePath
             try await blocking {
@@ -84,7 +84,7 @@ import Testing
                         var index = 0
                         while true {
                             index += 1
-                            let path = worker % 4 == 0 ? "/healthz" : "/contacts/?locationId=loc-sandbox"
+                            let path = worker % 4 == 0 ? "/openapi.json" : "/contacts/?locationId=loc-sandbox"
                             let request = CurlRequest(method: "GET", url: base + path, headers: [("Authorization", "Bearer \(key)")])
                             guard let response = try? await client.execute(request) else { return }
                             if let id = response.header("X-Request-Id") { received.ids.withLock { $0.append(id) } }

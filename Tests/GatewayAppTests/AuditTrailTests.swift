@@ -29,7 +29,7 @@ import Testing
             try await note(try await gw.call("POST", "/contacts/", key: gw.readerKey, json: #"{"locationId":"loc-sandbox"}"#),
                            "POST /contacts/", "denied")
             try await note(try await gw.call("GET", "/contacts/abc/nothing"), "GET /contacts/abc/nothing", "error")
-            try await note(try await gw.call("GET", "/healthz", key: nil), "GET /healthz", "ok")
+            try await note(try await gw.call("GET", "/openapi.json", key: nil), "GET /openapi.json", "ok")
             try await note(try await gw.call("GET", "/admin/v1/audit?limit=1", key: gw.adminKey), "GET /admin/v1/audit", "ok")
             try await note(try await gw.call("GET", "/admin/v1/audit", key: gw.readerKey), "GET /admin/v1/audit", "denied")
             try await note(try await gw.call("GET", "/oauth/callback?code=the-secret-code&state=unknown", key: nil),
@@ -142,7 +142,7 @@ import Testing
     @Test(arguments: Tampering.allCases)
     func verificationNamesTheFirstTamperedRecord(_ tampering: Tampering) async throws {
         try await withGateway { gw in
-            for _ in 0..<6 { _ = try await gw.call("GET", "/healthz", key: nil) }
+            for _ in 0..<6 { _ = try await gw.call("GET", "/openapi.json", key: nil) }
             #expect(try await gw.verifyAudit().ok)
             let path = gw.databasePath
             let edit = tampering.edit
@@ -167,7 +167,7 @@ import Testing
 
     @Test func verificationOverHTTPHoldsTheTrailToItsSignedCheckpoints() async throws {
         try await withGateway { gw in
-            for _ in 0..<6 { _ = try await gw.call("GET", "/healthz", key: nil) }
+            for _ in 0..<6 { _ = try await gw.call("GET", "/openapi.json", key: nil) }
             let signer = gw.gateway.storage.checkpointSigner
             let round = try await gw.store.signAuditCheckpoint(signer: signer, node: "gw-http", nowMs: 1_800_000_000_000)
             let id = try #require(round.id)

@@ -95,7 +95,7 @@ import Testing
 
     @Test func unreachableUpstreamIs502Quickly() async throws {
         try await withGateway(.init(connect: false, upstreamURL: "http://127.0.0.1:9")) { gw in
-            _ = try await gw.gateway.connections.addPrivateToken(locationId: "loc-x", token: "pit-123")
+            _ = try await gw.gateway.connections.addPrivateToken(locationId: "loc-x", token: "pit-123", verify: false, by: .operator)
             let started = ContinuousClock.now
             try (try await gw.call("GET", "/contacts/abc?locationId=loc-x")).expectProblem(502)
             // Three refused connections and two short backoffs (at most 0.3 s), against a 30 s budget: quickly, even on

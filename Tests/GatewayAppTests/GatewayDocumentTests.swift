@@ -18,17 +18,18 @@ import Testing
     /// The gateway's own routes that need a key, with their scopes (the contract's admin table).
     static let adminRoutes: [(method: String, path: String, scope: String)] = [
         ("GET", "/admin/v1/keys", "keys.manage"), ("POST", "/admin/v1/keys", "keys.manage"),
-        ("GET", "/admin/v1/keys/{id}", "keys.manage"), ("DELETE", "/admin/v1/keys/{id}", "keys.manage"),
+        ("GET", "/admin/v1/keys/{id}", "keys.manage"), ("PATCH", "/admin/v1/keys/{id}", "keys.manage"),
+        ("DELETE", "/admin/v1/keys/{id}", "keys.manage"),
         ("POST", "/admin/v1/keys/{id}/rotate", "keys.manage"),
         ("GET", "/admin/v1/roles", "roles.manage"), ("POST", "/admin/v1/roles", "roles.manage"),
         ("DELETE", "/admin/v1/roles/{name}", "roles.manage"),
-        ("GET", "/admin/v1/connections", "connections.manage"),
+        ("GET", "/admin/v1/connections", "connections.manage"), ("POST", "/admin/v1/connections", "connections.manage"),
         ("POST", "/admin/v1/connections/authorize", "connections.manage"),
         ("DELETE", "/admin/v1/connections/{locationId}", "connections.manage"),
         ("GET", "/admin/v1/audit", "audit.read"), ("GET", "/admin/v1/audit/verify", "audit.read"),
     ]
     static let openRoutes: [(method: String, path: String)] = [
-        ("GET", "/oauth/callback"), ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"), ("GET", "/openapi.json"),
+        ("GET", "/oauth/start"), ("GET", "/oauth/callback"), ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"), ("GET", "/openapi.json"),
     ]
 
     static func operation(_ document: [String: Any], _ method: String, _ path: String) -> [String: Any]? {

@@ -31,11 +31,11 @@ enum Executable {
     /// A command that should have failed but serves instead is stopped after 20 s rather than hang the suite.
     static func run(
         _ arguments: [String], environment: [String: String] = [:], python: Bool = false, bench: Bool = false,
-        dev: Bool = false
+        dev: Bool = false, stdin: String? = nil
     ) throws -> Result {
         let finished = try ChildProcess.run(
             executable: python ? "/usr/bin/python3" : bench ? benchPath : dev ? devPath : path, arguments: arguments,
-            environment: environment)
+            environment: environment, stdin: stdin)
         let status: Int32
         switch finished.termination {
         case .exited(let code): status = code
@@ -157,25 +157,28 @@ enum Executable {
         #expect(missing.stderr.contains("No key with id"))
 
         let added = try Executable.run(["connections", "add-token", "--database", database, "--location", "loc-9",
-                                        "--token", "pit-abc", "--output", "json"])
+                                        "--token", "pit-abc", "--no-verify", "--output", "json"])
         #expect(added.status == 0, "\(added.stderr)")
         let connections = try Executable.run(["connections", "list", "--database", database, "--output", "json"])
         #expect(connections.stdout.contains("loc-9"))
         #expect(!connections.stdout.contains("pit-abc"))
-        let badLocation = try Executable.run(["connections", "add-token", "--database", database, "--location", "../x", "--token", "t"])
+        let badLocation = try Executable.run(["connections", "add-token", "--database", database, "--location", "../x", "--token", "t", "--no-verify"])
         #expect(badLocation.status != 0)
         #expect(badLocation.stderr.split(separator: "\n").count == 1)
 
-        let noClient = try Executable.run(["connections", "authorize-url", "--database", database],
-                                          environment: ["GATEWAY_CLIENT_ID": ""])
-        #expect(noClient.status != 0)
-        #expect(noClient.stderr.contains("GATEWAY_CLIENT_ID"))
+        // The CLI's address is the gateway's own /oauth/start: the server's OAuth client, not this environment's.
         let link = try Executable.run(["connections", "authorize-url", "--database", database, "--output", "json"],
-                                      environment: ["GATEWAY_CLIENT_ID": "my-app"])
+                                      environment: ["GATEWAY_CLIENT_ID": ""])
         #expect(link.status == 0, "\(link.stderr)")
         let linkJSON = try #require(try JSONSerialization.jsonObject(with: Data(link.stdout.utf8)) as? [String: Any])
-        #expect((linkJSON["authorizeUrl"] as? String)?.contains("client_id=my-app") == true)
-        #expect(linkJSON["state"] is String && linkJSON["expiresAt"] is String)
+        let state = try #require(linkJSON["state"] as? String)
+        #expect(linkJSON["authorizeUrl"] as? String == "http://127.0.0.1:8080/oauth/start?state=\(state)", "\(linkJSON)")
+        #expect(linkJSON["expiresAt"] is String)
+        let elsewhere = try Executable.run(["connections", "authorize-url", "--database", database, "--output", "json"],
+                                           environment: ["GATEWAY_REDIRECT_URL": "https://gw.example.com/oauth/callback"])
+        #expect(elsewhere.stdout.contains("https://gw.example.com/oauth/start?state="), "\(elsewhere.stdout)")
+        let badURL = try Executable.run(["connections", "authorize-url", "--database", database, "--url", "gw"])
+        #expect(badURL.status == 1 && badURL.stderr.contains("--url"), "\(badURL.stderr)")
 
         let removed = try Executable.run(["connections", "remove", "loc-9", "--database", database])
         #expect(removed.status == 0)

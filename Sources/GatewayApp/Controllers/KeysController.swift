@@ -17,6 +17,29 @@ struct KeysController {
         var expiresIn: String?
     }
 
+    /// A field that is absent stays as it is; `null` unsets locations (every location), rate, burst (the defaults)
+    /// and expiresIn (no expiry).
+    private struct UpdateBody: Decodable {
+        var changes: KeyAdministration.KeyChanges
+
+        private enum CodingKeys: String, CodingKey, CaseIterable {
+            case name, role, locations, rate, burst, expiresIn
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            func unsettable<T: Decodable>(_ key: CodingKeys) throws -> T?? {
+                guard container.contains(key) else { return nil }
+                return .some(try container.decodeNil(forKey: key) ? nil : container.decode(T.self, forKey: key))
+            }
+            changes = KeyAdministration.KeyChanges(
+                name: try container.decodeIfPresent(String.self, forKey: .name),
+                role: try container.decodeIfPresent(String.self, forKey: .role),
+                locations: try unsettable(.locations), rate: try unsettable(.rate), burst: try unsettable(.burst),
+                expiresIn: try unsettable(.expiresIn))
+        }
+    }
+
     private struct RotateBody: Decodable {
         var grace: String?
     }
@@ -36,6 +59,13 @@ struct KeysController {
         }
         router.on(.showKey) { _, context in
             try JSONResponse.make(KeySummary(try await administration.show(id: try context.parameters.require("id"))))
+        }
+        router.on(.updateKey) { request, context in
+            let body = try await AdminBody.decode(UpdateBody.self, from: request, limit: limit)
+            let updated = try await administration.update(
+                id: try context.parameters.require("id"), body.changes, by: .key(try context.requirePrincipal()))
+            directory.invalidate()
+            return try JSONResponse.make(KeySummary(updated))
         }
         router.on(.revokeKey) { _, context in
             try await administration.revoke(

@@ -67,6 +67,10 @@ struct EdgeMiddleware: RouterMiddleware {
             upstreamStatus: fields.upstreamStatus, upstreamAttempts: fields.upstreamAttempts,
             durationMs: Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000,
             client: context.client)
+        if let route, GatewayRoute.isProbe(label: route) {
+            GatewayMetrics.request(route: route, status: event.status, outcome: event.outcome, duration: elapsed)
+            return response
+        }
         let auditStarted = ContinuousClock.now
         do {
             try await audit.record(event)

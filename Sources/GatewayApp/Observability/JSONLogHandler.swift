@@ -30,8 +30,8 @@ public struct JSONLogHandler: LogHandler {
 
     /// Whole lines to stderr, never interleaved.
     public static let stderr: @Sendable (String) -> Void = { line in
-        let data = Data((line + "\n").utf8)
-        lock.withLock { _ in FileHandle.standardError.write(data) }
+        let bytes = Array((line + "\n").utf8)
+        lock.withLock { _ in _ = StandardStream.error.write(bytes) }
     }
 
     public func log(event: LogEvent) {
@@ -39,7 +39,7 @@ public struct JSONLogHandler: LogHandler {
         if let provided = metadataProvider?.get() { all.merge(provided) { $1 } }
         if let extra = event.metadata { all.merge(extra) { $1 } }
         var object: [String: Any] = [
-            "time": Self.timestamp(),
+            "time": LogTimestamp.now(),
             "level": event.level.rawValue,
             "label": label,
             "message": Redaction.text("\(event.message)"),
@@ -56,11 +56,6 @@ public struct JSONLogHandler: LogHandler {
         write(String(decoding: data, as: UTF8.self))
     }
 
-    private static func timestamp() -> String {
-        var formatter = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
-        formatter.timeZone = .gmt
-        return Date().formatted(formatter)
-    }
 }
 
 /// What must never be logged, and how it is masked.
@@ -114,10 +109,7 @@ public enum GatewayLogging {
         LoggingSystem.bootstrap { label in
             switch format {
             case .json: return JSONLogHandler(label: label, level: level)
-            case .text:
-                var handler = StreamLogHandler.standardError(label: label)
-                handler.logLevel = level
-                return handler
+            case .text: return TextLogHandler(label: label, level: level)
             }
         }
     }

@@ -1,3 +1,4 @@
+import GatewayCore
 import HTTPTypes
 import Hummingbird
 
@@ -5,13 +6,26 @@ import Hummingbird
 enum CallerKey {
     /// On every request: plain byte work, no Foundation (`lowercased()` and `trimmingCharacters(in:)` went through
     /// NSString and cost more than the key check).
-    static func presented(in headers: HTTPFields) -> String? {
+    ///
+    /// An `Authorization` header that is not `Bearer <key>` is refused (401) with what is wrong with it: a bare key
+    /// without its scheme is the most common mistake, and "no API key" would send the caller looking elsewhere.
+    static func presented(in headers: HTTPFields) throws(GatewayError) -> String? {
         if let authorization = headers[.authorization] {
             let parts = authorization.split(separator: " ", maxSplits: 1)
             if parts.count == 2, isBearer(parts[0]) {
                 return trimmed(parts[1])
             }
-            return ""
+            if parts.count == 1 {
+                throw .unauthenticated(
+                    "The Authorization header lacks the scheme 'Bearer': send 'Authorization: Bearer <key>' "
+                        + "(or 'X-API-Key: <key>').")
+            }
+            if parts.isEmpty { return "" }
+            // The scheme is named only when it looks like one: a header is never echoed wholesale.
+            let scheme = parts[0].utf8.count <= 20 && parts[0].allSatisfy({ $0.isLetter }) ? " '\(parts[0])'" : ""
+            throw .unauthenticated(
+                "The Authorization scheme\(scheme) is not accepted: send 'Authorization: Bearer <key>' "
+                    + "(or 'X-API-Key: <key>').")
         }
         return headers[.xAPIKey]
     }

@@ -12,17 +12,33 @@ import NIOCore
 struct LocationResolver {
     let tokens: TokenBroker
 
+    /// The location, and whether the JSON body named it itself.
+    struct Resolution: Equatable {
+        var locationId: String
+        var namedInBody: Bool
+    }
+
     func resolve(
         query: QueryString, body: ByteBuffer?, contentType: String?, header: String?, principal: Principal
-    ) async throws -> String {
+    ) async throws -> Resolution {
+        let locationId = try await choose(
+            query: query, body: body, contentType: contentType, header: header, principal: principal)
+        return Resolution(locationId: locationId.value, namedInBody: locationId.inBody)
+    }
+
+    private func choose(
+        query: QueryString, body: ByteBuffer?, contentType: String?, header: String?, principal: Principal
+    ) async throws -> (value: String, inBody: Bool) {
         let inQuery = query.values(of: "locationId")
         guard inQuery.count <= 1 else {
             throw GatewayError.badRequest("The query names locationId \(inQuery.count) times; name it once.")
         }
         var named: [(source: String, value: String)] = []
         if let fromQuery = inQuery.first { named.append(("the query's locationId", fromQuery)) }
+        var inBody = false
         if let body, body.readableBytes > 0, let fromBody = try locationInBody(body, contentType: contentType) {
             named.append(("the body's locationId", fromBody))
+            inBody = true
         }
         if let header, !header.isEmpty { named.append(("X-Location-Id", header)) }
         for (source, value) in named where !PathIdentifier.isValid(value) {
@@ -34,13 +50,13 @@ struct LocationResolver {
                     "The request names two locations: \(first.source) is '\(first.value)' but \(other.source) is "
                         + "'\(other.value)'. Name one location.")
             }
-            return first.value
+            return (first.value, inBody)
         }
         if let allowed = principal.locations, allowed.count == 1 {
-            return allowed[0]
+            return (allowed[0], false)
         }
         let connections = try await tokens.connections()
-        if connections.count == 1 { return connections[0].locationId }
+        if connections.count == 1 { return (connections[0].locationId, false) }
         if connections.isEmpty {
             throw GatewayError.noConnection(
                 "No HighLevel location is connected. Connect one: `contacts-gateway connections authorize-url` "

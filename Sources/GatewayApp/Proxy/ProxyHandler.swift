@@ -71,9 +71,10 @@ struct ProxyHandler: Sendable {
         let body = try await readBody(request, operation: operation)
 
         // 5. Which location.
-        let locationId = try await LocationResolver(tokens: tokens).resolve(
+        let resolution = try await LocationResolver(tokens: tokens).resolve(
             query: query, body: body, contentType: request.headers[.contentType], header: request.headers[.xLocationId],
             principal: principal)
+        let locationId = resolution.locationId
         note.update { $0.locationId = locationId }
         guard principal.mayUse(location: locationId) else { throw GatewayError.locationNotAllowed(locationId) }
 
@@ -86,11 +87,22 @@ struct ProxyHandler: Sendable {
         // 7. Call HighLevel with the location's token, shaped and retried where safe; after a 401, once more with a
         //    refreshed token.
         var credential = try await tokens.credential(for: locationId)
+        // HighLevel needs the location where the operation reads it, also when the gateway chose it.
+        var upstreamQuery = query
+        var upstreamBody = body.map { Array($0.readableBytesView) }
+        switch operation.locationIn {
+        case .query: upstreamQuery = LocationPlacement.query(query, placing: locationId)
+        case .body:
+            if Self.isJSON(request.headers[.contentType]) {
+                upstreamBody = LocationPlacement.body(
+                    upstreamBody ?? [], placing: locationId, present: resolution.namedInBody)
+            }
+        case nil: break
+        }
         let url = upstreamBase + operation.path.render(parameters)
-            + (query.raw.isEmpty ? "" : "?" + query.raw)
+            + (upstreamQuery.raw.isEmpty ? "" : "?" + upstreamQuery.raw)
         var upstreamRequest = UpstreamRequest(
-            method: method, url: url, headers: [], body: body.map { Array($0.readableBytesView) },
-            timeout: upstreamTimeout)
+            method: method, url: url, headers: [], body: upstreamBody, timeout: upstreamTimeout)
         var response: UpstreamResponse
         var attempts = 0
         var refreshed = false
@@ -115,6 +127,11 @@ struct ProxyHandler: Sendable {
             credential = try await tokens.credential(for: locationId, replacing: credential.accessToken)
         }
         return ForwardedHeaders.response(from: response)
+    }
+
+    /// A body the gateway may edit: JSON, or no declared type (sent upstream as JSON).
+    private static func isJSON(_ contentType: String?) -> Bool {
+        contentType.map { $0.lowercased().contains("json") } ?? true
     }
 
     private func readBody(_ request: Request, operation: UpstreamOperation) async throws -> ByteBuffer? {

@@ -52,33 +52,14 @@ public struct KeyAdministration: Sendable {
         name: String, role: String, locations: [String]? = nil, rate: String? = nil, burst: Int? = nil,
         expiresIn: String? = nil, by actor: AdministrativeActor
     ) async throws -> CreatedKey {
-        let trimmed = name.trimmingCharacters(in: .whitespaces)
-        guard !trimmed.isEmpty, trimmed.count <= 100, !trimmed.contains(where: \.isNewline) else {
-            throw GatewayError.badRequest("A key needs a name of 1 to 100 characters on one line.")
-        }
-        let roles = Role.builtIns + (try await roles.customRoles())
-        guard let granted = roles.first(where: { $0.name == role }) else {
-            throw GatewayError.badRequest(
-                "Unknown role '\(role)'. Roles: \(roles.map(\.name).joined(separator: ", ")).")
-        }
-        if let locations {
-            guard !locations.isEmpty, locations.allSatisfy(PathIdentifier.isValid) else {
-                throw GatewayError.badRequest("Locations must be a comma-separated list of ids (\(PathIdentifier.rule)).")
-            }
-        }
+        let trimmed = try Self.validName(name)
+        let granted = try Self.knownRole(role, in: Role.builtIns + (try await roles.customRoles()))
+        let locations = try locations.map(Self.validLocations)
         try actor.requireAuthority(
             over: granted.scopes, locations: locations, to: "create a key with role '\(granted.name)'")
-        if let rate, Rate(rate) == nil {
-            throw GatewayError.badRequest("Rate '\(rate)' must look like 10/s, 600/min or 100/10s.")
-        }
-        if let burst, burst < 1 { throw GatewayError.badRequest("Burst must be at least 1.") }
-        var expiresAt: Date?
-        if let expiresIn {
-            guard let seconds = DurationText.seconds(expiresIn), seconds > 0 else {
-                throw GatewayError.badRequest("Expiry '\(expiresIn)' must be a duration such as 30d or 12h.")
-            }
-            expiresAt = clock.now().addingTimeInterval(seconds)
-        }
+        let rate = try rate.map(Self.validRate)
+        let burst = try burst.map(Self.validBurst)
+        let expiresAt = try expiresIn.map(expiry)
         let generated = format.generate()
         try await repository.insertKey(
             APIKey(
@@ -87,6 +68,103 @@ public struct KeyAdministration: Sendable {
         return CreatedKey(
             id: generated.id, key: generated.key, name: trimmed, role: role, locations: locations, rate: rate,
             burst: burst, expiresAt: expiresAt)
+    }
+
+    /// What `keys update` and `PATCH /admin/v1/keys/{id}` change; a field left `nil` stays as it is. For the fields
+    /// that can be unset, `.some(nil)` unsets it: every location, the default rate or burst, no expiry.
+    public struct KeyChanges: Sendable, Equatable {
+        public var name: String?
+        public var role: String?
+        public var locations: [String]??
+        public var rate: String??
+        public var burst: Int??
+        /// A lifetime from now (`30d`), or `.some(nil)` for none.
+        public var expiresIn: String??
+
+        public init(
+            name: String? = nil, role: String? = nil, locations: [String]?? = nil, rate: String?? = nil,
+            burst: Int?? = nil, expiresIn: String?? = nil
+        ) {
+            self.name = name
+            self.role = role
+            self.locations = locations
+            self.rate = rate
+            self.burst = burst
+            self.expiresIn = expiresIn
+        }
+
+        public var isEmpty: Bool { self == KeyChanges() }
+    }
+
+    /// Changes a key's name, role, locations, rate, burst or expiry; its secret stays. A key acting through the admin
+    /// API needs authority over the key as it is and as it would be: it can neither reach a key beyond its own
+    /// scopes and locations nor widen one (itself included) past them.
+    public func update(id: String, _ changes: KeyChanges, by actor: AdministrativeActor) async throws -> APIKey {
+        guard !changes.isEmpty else {
+            throw GatewayError.badRequest(
+                "Nothing to change: give at least one of name, role, locations, rate, burst or expiresIn.")
+        }
+        var key = try await show(id: id)
+        try await requireAuthority(of: actor, over: key, to: "change key '\(id)'")
+        guard key.revokedAt == nil else {
+            throw GatewayError.conflict("Key '\(id)' is revoked; create a new key instead.")
+        }
+        if let name = changes.name { key.name = try Self.validName(name) }
+        let roles = Role.builtIns + (try await roles.customRoles())
+        if let role = changes.role { key.role = try Self.knownRole(role, in: roles).name }
+        if let locations = changes.locations { key.locations = try locations.map(Self.validLocations) }
+        if let rate = changes.rate { key.rate = try rate.map(Self.validRate) }
+        if let burst = changes.burst { key.burst = try burst.map(Self.validBurst) }
+        if let expiresIn = changes.expiresIn { key.expiresAt = try expiresIn.map(expiry) }
+        let scopes = roles.first(where: { $0.name == key.role })?.scopes ?? Set(Scope.all)
+        try actor.requireAuthority(
+            over: scopes, locations: key.locations, to: "give key '\(id)' role '\(key.role)' and these locations")
+        guard try await repository.updateKey(key) else {
+            throw GatewayError.conflict("Key '\(id)' was revoked meanwhile; nothing was changed.")
+        }
+        return key
+    }
+
+    private static func validName(_ name: String) throws -> String {
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty, trimmed.count <= 100, !trimmed.contains(where: \.isNewline) else {
+            throw GatewayError.badRequest("A key needs a name of 1 to 100 characters on one line.")
+        }
+        return trimmed
+    }
+
+    private static func knownRole(_ role: String, in roles: [Role]) throws -> Role {
+        guard let granted = roles.first(where: { $0.name == role }) else {
+            throw GatewayError.badRequest(
+                "Unknown role '\(role)'. Roles: \(roles.map(\.name).joined(separator: ", ")).")
+        }
+        return granted
+    }
+
+    private static func validLocations(_ locations: [String]) throws -> [String] {
+        guard !locations.isEmpty, locations.allSatisfy(PathIdentifier.isValid) else {
+            throw GatewayError.badRequest("Locations must be a comma-separated list of ids (\(PathIdentifier.rule)).")
+        }
+        return locations
+    }
+
+    private static func validRate(_ rate: String) throws -> String {
+        guard Rate(rate) != nil else {
+            throw GatewayError.badRequest("Rate '\(rate)' must look like 10/s, 600/min or 100/10s.")
+        }
+        return rate
+    }
+
+    private static func validBurst(_ burst: Int) throws -> Int {
+        guard burst >= 1 else { throw GatewayError.badRequest("Burst must be at least 1, not \(burst).") }
+        return burst
+    }
+
+    private func expiry(_ expiresIn: String) throws -> Date {
+        guard let seconds = DurationText.seconds(expiresIn), seconds > 0 else {
+            throw GatewayError.badRequest("Expiry '\(expiresIn)' must be a duration such as 30d or 12h.")
+        }
+        return clock.now().addingTimeInterval(seconds)
     }
 
     public func list() async throws -> [APIKey] { try await repository.keys() }

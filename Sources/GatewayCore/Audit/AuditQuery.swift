@@ -16,8 +16,9 @@ public struct AuditQuery: Sendable, Equatable {
 
     public init() {}
 
-    /// Reads filters as people write them: times in RFC 3339 (`2026-11-25T10:00:00Z`, fractions and offsets allowed)
-    /// or as an age (`15m`, `24h`: that long before `now`).
+    /// Reads filters as people write them: times in RFC 3339 (`2026-11-25T10:00:00Z`, fractions and offsets allowed),
+    /// a bare date (`2026-11-25`, midnight UTC) or an age (`15m`, `10min`, `24h`: that long before `now`); routes as
+    /// ``AuditRouteFilter`` reads them.
     public init(
         keyId: String? = nil, locationId: String? = nil, contactId: String? = nil, route: String? = nil,
         outcome: String? = nil, status: String? = nil, since: String? = nil, until: String? = nil, now: Date = Date()
@@ -26,7 +27,7 @@ public struct AuditQuery: Sendable, Equatable {
         self.keyId = nonEmpty(keyId)
         self.locationId = nonEmpty(locationId)
         self.contactId = nonEmpty(contactId)
-        self.route = nonEmpty(route)
+        self.route = try nonEmpty(route).map(AuditRouteFilter.label)
         if let outcome = nonEmpty(outcome) {
             guard let parsed = AuditRecord.Outcome(rawValue: outcome) else {
                 throw .badRequest("Unknown outcome '\(outcome)': use ok, unauthenticated, denied, rate_limited, upstream_error or error.")
@@ -52,7 +53,14 @@ public struct AuditQuery: Sendable, Equatable {
         if let date = (try? withFraction.parse(text)) ?? (try? plain.parse(text)) {
             return Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
         }
-        throw .badRequest("The time '\(text)' for '\(name)' must be RFC 3339 (e.g. 2026-11-25T10:00:00Z) or an age such as 15m or 24h.")
+        // A bare date is that day's start in UTC, as the records' times are written.
+        let day = Date.ISO8601FormatStyle(timeZone: .gmt).year().month().day()
+        if text.count == 10, let date = try? day.parse(text) {
+            return Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        }
+        throw .badRequest(
+            "The time '\(text)' for '\(name)' must be RFC 3339 (e.g. 2026-11-25T10:00:00Z), a date (2026-11-25, "
+                + "UTC) or an age such as 15m, 10min or 24h.")
     }
 
     /// A page size: 1 to `maximum`, `fallback` when absent.

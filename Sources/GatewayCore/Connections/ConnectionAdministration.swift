@@ -13,13 +13,16 @@ public struct ConnectionAdministration: Sendable {
     private let settings: OAuthSettings
     private let endpoint: any TokenEndpoint
     private let clock: any WallClock
+    /// Checks private integration tokens with HighLevel; `nil` where the gateway has no way upstream.
+    private let tokenCheck: PrivateTokenCheck?
     /// How long an admin has to finish the consent screen.
     public var stateLifetime: TimeInterval = 15 * 60
 
     public init(
         connections: any ConnectionRepository, states: any AuthorizationStateRepository, settings: OAuthSettings,
-        endpoint: any TokenEndpoint, clock: any WallClock = SystemWallClock()
+        endpoint: any TokenEndpoint, tokenCheck: PrivateTokenCheck? = nil, clock: any WallClock = SystemWallClock()
     ) {
+        self.tokenCheck = tokenCheck
         self.connections = connections
         self.states = states
         self.settings = settings
@@ -32,11 +35,46 @@ public struct ConnectionAdministration: Sendable {
     /// them, or it could connect (and replace) any location.
     public func authorizeLink(locationId: String? = nil, by actor: AdministrativeActor) async throws -> AuthorizeLink {
         // Only the id goes into the address; the secret is the callback's business (the token endpoint needs it).
+        try requireClient()
+        let (state, expiresAt) = try await issueState(locationId: locationId, by: actor)
+        return AuthorizeLink(authorizeUrl: settings.authorizeAddress(state: state), state: state, expiresAt: expiresAt)
+    }
+
+    /// For the command line, which works on the database and not with the server's OAuth settings: a state, and the
+    /// address of the gateway's own `/oauth/start` that sends the browser on to HighLevel with the server's client
+    /// id, consent page and redirect URL (`consentAddress`). `gateway` is the gateway as a browser reaches it.
+    public func startLink(gateway: String, locationId: String? = nil, by actor: AdministrativeActor) async throws
+        -> AuthorizeLink
+    {
+        var base = gateway
+        while base.hasSuffix("/") { base.removeLast() }
+        let (state, expiresAt) = try await issueState(locationId: locationId, by: actor)
+        return AuthorizeLink(authorizeUrl: base + "/oauth/start?state=" + state, state: state, expiresAt: expiresAt)
+    }
+
+    /// `GET /oauth/start?state=…`: HighLevel's consent page for a state issued by `startLink`. The state is checked
+    /// only for its shape here; the callback checks that it is known, unused and unexpired, as for any state.
+    public func consentAddress(state: String?) throws -> String {
+        guard let state, (1...256).contains(state.utf8.count),
+            state.utf8.allSatisfy({ $0 < 0x80 && (Character(UnicodeScalar($0)).isLetter || Character(UnicodeScalar($0)).isNumber) })
+        else {
+            throw GatewayError.badRequest(
+                "The address has no valid 'state'. Start again with `contacts-gateway connections authorize-url`.")
+        }
+        try requireClient()
+        return settings.authorizeAddress(state: state)
+    }
+
+    private func requireClient() throws {
         guard let clientId = settings.clientId, !clientId.isEmpty else {
             throw GatewayError.badRequest(
-                "No OAuth client is configured: set GATEWAY_CLIENT_ID (and GATEWAY_CLIENT_SECRET for the server) "
-                    + "or use `connections add-token` with a private integration token.")
+                "No OAuth client is configured on this gateway: set GATEWAY_CLIENT_ID and GATEWAY_CLIENT_SECRET for "
+                    + "`serve` (serve --sandbox sets its own), or use `connections add-token` with a private "
+                    + "integration token.")
         }
+    }
+
+    private func issueState(locationId: String?, by actor: AdministrativeActor) async throws -> (String, Date) {
         if let locationId, !PathIdentifier.isValid(locationId) {
             throw GatewayError.badRequest("The location id must be \(PathIdentifier.rule).")
         }
@@ -48,8 +86,7 @@ public struct ConnectionAdministration: Sendable {
             stateHash: AuthorizationState.hash(state), locationId: locationId, createdAt: now,
             expiresAt: now.addingTimeInterval(stateLifetime))
         try await states.insertAuthorizationState(stored)
-        return AuthorizeLink(
-            authorizeUrl: settings.authorizeAddress(state: state), state: state, expiresAt: stored.expiresAt)
+        return (state, stored.expiresAt)
     }
 
     /// Finishes an authorization: the state must be known, unused and unexpired, or nothing is stored.
@@ -97,16 +134,32 @@ public struct ConnectionAdministration: Sendable {
                 scope: grant.scope, companyId: grant.companyId, userId: grant.userId, createdAt: now, updatedAt: now))
     }
 
-    /// Stores a private integration token for a location, replacing any connection it had.
-    public func addPrivateToken(locationId: String, token: String) async throws -> Connection {
+    /// Stores a private integration token for a location. HighLevel is asked first whether the token works there
+    /// (`verify`; `PrivateTokenCheck`), and a location that is connected already keeps its connection unless
+    /// `replace` says to replace it (409 otherwise): a typo in the location must not overwrite another one's token.
+    public func addPrivateToken(
+        locationId: String, token: String, replace: Bool = false, verify: Bool = true, by actor: AdministrativeActor
+    ) async throws -> Connection {
         guard PathIdentifier.isValid(locationId) else {
             throw GatewayError.badRequest("The location id must be \(PathIdentifier.rule).")
         }
-        let trimmed = token.trimmingCharacters(in: .whitespaces)
+        try actor.requireLocation(locationId, to: "connect the location")
+        let trimmed = token.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty, trimmed.utf8.count <= 4096,
             trimmed.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F })
         else {
             throw GatewayError.badRequest("The token must be 1 to 4096 visible ASCII characters.")
+        }
+        if !replace, let existing = try await connections.connection(locationId: locationId) {
+            throw GatewayError.conflict(
+                "Location '\(locationId)' is connected already (\(existing.kind.rawValue)); nothing was changed. "
+                    + "Replace its connection with --replace (API: \"replace\": true).")
+        }
+        if verify {
+            guard let tokenCheck else {
+                throw GatewayError.internalError("This gateway cannot check tokens with HighLevel; use --no-verify.")
+            }
+            try await tokenCheck.verify(locationId: locationId, token: trimmed)
         }
         let now = clock.now()
         return try await connections.save(

@@ -94,9 +94,18 @@ public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible 
         .init(status: 504, slug: "upstream-timeout", title: "Gateway Timeout", detail: detail)
     }
 
+    /// The location has no usable connection: a configuration problem that only an admin fixes, not a passing
+    /// fault. Still 503 (the contract's status for it), but said plainly, and with a `Retry-After` long enough that
+    /// a client which honours it does not hammer the gateway while it waits for the admin.
     public static func noConnection(_ detail: String) -> Self {
-        .init(status: 503, slug: "no-connection", title: "Service Unavailable", detail: detail)
+        .init(status: 503, slug: "no-connection", title: "Location Not Connected",
+              detail: "Configuration problem, not a passing fault: " + detail
+                + " Retrying will not help until an admin has done so.",
+              headers: ["Retry-After": String(noConnectionRetryAfterSeconds)])
     }
+
+    /// How long a caller is told to wait after `noConnection`.
+    public static let noConnectionRetryAfterSeconds = 300
 
     public static func needsAuthorization(_ locationId: String) -> Self {
         .init(status: 503, slug: "needs-authorization", title: "Service Unavailable",

@@ -44,6 +44,9 @@ extension GatewayRoute {
         summary: "Create a key; its secret is shown this once")
     public static let showKey = Self(
         id: "show-key", method: "GET", path: "/admin/v1/keys/{id}", scope: .keysManage, summary: "Show a key")
+    public static let updateKey = Self(
+        id: "update-key", method: "PATCH", path: "/admin/v1/keys/{id}", scope: .keysManage,
+        summary: "Change a key's name, role, locations, rate, burst or expiry (its secret stays)")
     public static let revokeKey = Self(
         id: "revoke-key", method: "DELETE", path: "/admin/v1/keys/{id}", scope: .keysManage, summary: "Revoke a key")
     public static let rotateKey = Self(
@@ -60,6 +63,9 @@ extension GatewayRoute {
     public static let listConnections = Self(
         id: "list-connections", method: "GET", path: "/admin/v1/connections", scope: .connectionsManage,
         summary: "List HighLevel locations and their state (never tokens)")
+    public static let addConnection = Self(
+        id: "add-connection", method: "POST", path: "/admin/v1/connections", scope: .connectionsManage,
+        summary: "Connect a location with a private integration token, checked with HighLevel first")
     public static let authorizeConnection = Self(
         id: "authorize-connection", method: "POST", path: "/admin/v1/connections/authorize",
         scope: .connectionsManage, summary: "Begin connecting a location: the address to open")
@@ -72,6 +78,9 @@ extension GatewayRoute {
     public static let verifyAudit = Self(
         id: "verify-audit", method: "GET", path: "/admin/v1/audit/verify", scope: .auditRead,
         summary: "Verify the audit trail's hash chain and signed checkpoints")
+    public static let oauthStart = Self(
+        id: "oauth-start", method: "GET", path: "/oauth/start", scope: nil,
+        summary: "Send the browser to HighLevel's consent page for a state from connections authorize-url")
     public static let oauthCallback = Self(
         id: "oauth-callback", method: "GET", path: "/oauth/callback", scope: nil,
         summary: "Finish an authorization begun by authorize-url")
@@ -84,10 +93,18 @@ extension GatewayRoute {
     public static let openAPI = Self(
         id: "openapi", method: "GET", path: "/openapi.json", scope: nil, summary: "This document")
 
+    /// The probes (`/healthz`, `/readyz`, `/metrics`): counted in metrics, never in the audit trail, which a load
+    /// balancer's checks every few seconds would otherwise fill.
+    public static let probes: Set<GatewayRoute> = [healthz, readyz, metrics]
+
+    /// Whether a request on the route with this label (`GET /healthz`) is a probe.
+    public static func isProbe(label: String) -> Bool { probes.contains { $0.label == label } }
+
     /// Every route of the gateway's own, in the order the documentation lists them.
     public static let all: [GatewayRoute] = [
-        listKeys, createKey, showKey, revokeKey, rotateKey, listRoles, createRole, deleteRole, listConnections,
-        authorizeConnection, removeConnection, listAudit, verifyAudit, oauthCallback, healthz, readyz, metrics, openAPI,
+        listKeys, createKey, showKey, updateKey, revokeKey, rotateKey, listRoles, createRole, deleteRole,
+        listConnections, addConnection, authorizeConnection, removeConnection, listAudit, verifyAudit, oauthStart,
+        oauthCallback, healthz, readyz, metrics, openAPI,
     ] + console
 
     /// The route a matched request is on, by its method and Hummingbird's endpoint path.

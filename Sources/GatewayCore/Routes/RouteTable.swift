@@ -13,18 +13,18 @@ public struct RouteTable: Sendable {
     public static let contacts = RouteTable(operations: [
         // Search and lookup.
         .init(id: "search-contacts-advanced", method: "POST", path: "/contacts/search",
-              scope: .contactsReadonly, summary: "Search Contacts", hasBody: true),
+              scope: .contactsReadonly, summary: "Search Contacts", hasBody: true, locationIn: .body),
         .init(id: "get-duplicate-contact", method: "GET", path: "/contacts/search/duplicate",
-              scope: .contactsReadonly, summary: "Get Duplicate Contact", hasBody: false),
+              scope: .contactsReadonly, summary: "Get Duplicate Contact", hasBody: false, locationIn: .query),
         .init(id: "get-contacts-by-businessId", method: "GET", path: "/contacts/business/{businessId}",
-              scope: .contactsReadonly, summary: "Get Contacts By BusinessId", hasBody: false),
+              scope: .contactsReadonly, summary: "Get Contacts By BusinessId", hasBody: false, locationIn: .query),
         .init(id: "get-contacts", method: "GET", path: "/contacts/",
-              scope: .contactsReadonly, summary: "Get Contacts", hasBody: false, deprecated: true),
+              scope: .contactsReadonly, summary: "Get Contacts", hasBody: false, deprecated: true, locationIn: .query),
         // Contacts.
         .init(id: "create-contact", method: "POST", path: "/contacts/",
-              scope: .contactsWrite, summary: "Create Contact", hasBody: true),
+              scope: .contactsWrite, summary: "Create Contact", hasBody: true, locationIn: .body),
         .init(id: "upsert-contact", method: "POST", path: "/contacts/upsert",
-              scope: .contactsWrite, summary: "Upsert Contact", hasBody: true),
+              scope: .contactsWrite, summary: "Upsert Contact", hasBody: true, locationIn: .body),
         .init(id: "get-contact", method: "GET", path: "/contacts/{contactId}",
               scope: .contactsReadonly, summary: "Get Contact", hasBody: false),
         .init(id: "update-contact", method: "PUT", path: "/contacts/{contactId}",
@@ -66,9 +66,9 @@ public struct RouteTable: Sendable {
         // Bulk. HighLevel's spec declares no scope for these two; they write, so they need `contacts.write`.
         .init(id: "create-association", method: "POST", path: "/contacts/bulk/tags/update/{type}",
               scope: .contactsWrite, summary: "Update Contacts Tags", hasBody: true,
-              allowedValues: ["type": ["add", "remove"]]),
+              allowedValues: ["type": ["add", "remove"]], locationIn: .body),
         .init(id: "add-remove-contact-from-business", method: "POST", path: "/contacts/bulk/business",
-              scope: .contactsWrite, summary: "Add/Remove Contacts From Business", hasBody: true),
+              scope: .contactsWrite, summary: "Add/Remove Contacts From Business", hasBody: true, locationIn: .body),
         // Followers.
         .init(id: "add-followers-contact", method: "POST", path: "/contacts/{contactId}/followers",
               scope: .contactsWrite, summary: "Add Followers", hasBody: true),

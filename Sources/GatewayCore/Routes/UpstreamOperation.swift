@@ -12,11 +12,16 @@ public struct UpstreamOperation: Sendable, Hashable, Identifiable {
     /// The `Version` header HighLevel requires for this operation.
     public let version: String
     public let deprecated: Bool
+    /// Where HighLevel requires the `locationId` of this operation, if it does (its spec's required query parameter
+    /// or required body field).
+    public let locationIn: LocationPlacement?
 
     public init(
         id: String, method: String, path: String, scope: Scope, summary: String, hasBody: Bool,
-        version: String = "2021-07-28", deprecated: Bool = false, allowedValues: [String: Set<String>] = [:]
+        version: String = "2021-07-28", deprecated: Bool = false, allowedValues: [String: Set<String>] = [:],
+        locationIn: LocationPlacement? = nil
     ) {
+        self.locationIn = locationIn
         self.id = id
         self.method = method
         self.path = PathTemplate(path, allowedValues: allowedValues)

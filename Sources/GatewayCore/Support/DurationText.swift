@@ -1,10 +1,10 @@
 import Foundation
 
-/// Durations as the contract writes them: `90s`, `15m`, `12h`, `30d` (and `500ms`).
+/// Durations as the contract writes them: `90s`, `15m`, `12h`, `30d` (and `500ms`, and `10min` as people write it).
 public enum DurationText {
     public static func seconds(_ text: String) -> Double? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400)]
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("min", 60), ("m", 60), ("h", 3600), ("d", 86_400)]
         for (suffix, factor) in units where trimmed.hasSuffix(suffix) {
             let number = trimmed.dropLast(suffix.count)
             // "15ms" also ends in "s": only accept a plain number before the unit.

@@ -37,10 +37,11 @@ public final class ChildProcess: Sendable {
     public let standardError: Int32?
     private let reaped = Mutex<Termination?>(nil)
 
-    /// Starts `executable` with `arguments`; `environment` is added to this process's own. Stdin is /dev/null.
+    /// Starts `executable` with `arguments`; `environment` is added to this process's own. Stdin is /dev/null, or
+    /// the file `stdin`.
     public init(
         executable: String, arguments: [String], environment: [String: String] = [:],
-        stdout: Output = .pipe, stderr: Output = .pipe
+        stdout: Output = .pipe, stderr: Output = .pipe, stdin: String? = nil
     ) throws {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
@@ -70,7 +71,7 @@ public final class ChildProcess: Sendable {
             }
         }
         do {
-            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 0, stdin ?? "/dev/null", O_RDONLY, 0)
             standardOutput = try route(stdout, to: 1)
             standardError = try route(stderr, to: 2)
             // Nothing else of the test process (its listening sockets, its SQLite files) reaches the child.
@@ -122,9 +123,10 @@ public final class ChildProcess: Sendable {
     /// it is still there `killAfter` seconds later (it ignores SIGTERM), SIGKILL; what it wrote so far is returned.
     public static func run(
         executable: String, arguments: [String], environment: [String: String] = [:], timeout: Double = 20,
-        killAfter: Double = 5
+        killAfter: Double = 5, stdin: String? = nil
     ) throws -> Finished {
-        let child = try ChildProcess(executable: executable, arguments: arguments, environment: environment)
+        let child = try ChildProcess(
+            executable: executable, arguments: arguments, environment: environment, stdin: stdin)
         var collected: [Int32: [UInt8]] = [:]
         var open = [child.standardOutput, child.standardError].compactMap { $0 }
         var deadline = Self.now() + timeout

@@ -183,6 +183,28 @@ public struct RepositoryConformance: Sendable, CustomTestStringConvertible {
             #expect(try await !store.rotateKey(id: "k1", secretHash: Data("x".utf8), previousValidUntil: nil))
             #expect(try await !store.rotateKey(id: "missing", secretHash: Data("x".utf8), previousValidUntil: nil))
         },
+        .init(name: "an update changes what a key may do, never its secret, and never a revoked key") { store in
+            try await store.insertKey(key("k1"))
+            var changed = try #require(try await store.key(id: "k1"))
+            (changed.name, changed.role, changed.locations) = ("renamed", "editor", ["loc-a", "loc-b"])
+            (changed.rate, changed.burst, changed.expiresAt) = ("5/s", 7, now.addingTimeInterval(3600))
+            changed.secretHash = Data("not-stored".utf8)
+            #expect(try await store.updateKey(changed))
+            let stored = try #require(try await store.key(id: "k1"))
+            #expect(stored.name == "renamed" && stored.role == "editor" && stored.locations == ["loc-a", "loc-b"])
+            #expect(stored.rate == "5/s" && stored.burst == 7 && stored.expiresAt == now.addingTimeInterval(3600))
+            #expect(stored.secretHash == Data("hash-k1".utf8))
+            (changed.locations, changed.rate, changed.burst, changed.expiresAt) = (nil, nil, nil, nil)
+            #expect(try await store.updateKey(changed))
+            let unset = try #require(try await store.key(id: "k1"))
+            #expect(unset.locations == nil && unset.rate == nil && unset.burst == nil && unset.expiresAt == nil)
+            _ = try await store.revokeKey(id: "k1", at: now)
+            changed.name = "after revocation"
+            #expect(try await !store.updateKey(changed))
+            #expect(try await store.key(id: "k1")?.name == "renamed")
+            changed.id = "missing"
+            #expect(try await !store.updateKey(changed))
+        },
         .init(name: "last-used times never move backwards") { store in
             try await store.insertKey(key("k1"))
             try await store.recordLastUsed(["k1": now.addingTimeInterval(10), "missing": now])
