@@ -8,6 +8,7 @@ import GatewaySettings
 /// health`): the image needs no curl and no shell, and the probe asks what the gateway itself calls ready.
 struct HealthCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "health",
         abstract: "Exit 0 when the gateway at --url answers /readyz (its store answers); for container health checks.")
 
     @Option(help: "The gateway's address (default: http:// and the listen address, GATEWAY_LISTEN or the settings file).")

@@ -75,6 +75,7 @@ import Testing
         // A port nothing listens on: the check cannot reach HighLevel.
         var options = TestGateway.Options()
         options.upstreamURL = "http://127.0.0.1:9"
+        options.connect = false
         try await withGateway(options) { gw in
             try await Self.connect(gw, #"{"locationId":"loc-far","token":"pit-far"}"#)
                 .expectProblem(502, containing: "could not be reached")
