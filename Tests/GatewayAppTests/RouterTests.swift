@@ -60,6 +60,11 @@ import Testing
                         #expect(response.status != .unauthorized && response.status != .forbidden, "\(route.label): \(response.status)")
                         #expect(response.status != .internalServerError, "\(route.label): \(String(buffer: response.body))")
                     }
+                } else if route == .oauthStart {
+                    // Without a state there is nowhere to send the browser.
+                    try await client.execute(uri: path, method: method) { response in
+                        #expect(response.status == .badRequest, "\(route.label): \(response.status)")
+                    }
                 } else if route != .oauthCallback {
                     try await client.execute(uri: path, method: method) { response in
                         #expect(response.status == .ok, "\(route.label): \(response.status)")
@@ -71,9 +76,11 @@ import Testing
         await gateway.audit.flush()
         let records = try await gateway.repositories.audit.auditRecords(matching: AuditQuery(), limit: 1000)
         let labels = Set(records.map(\.route))
-        for route in GatewayRoute.all where route != .oauthCallback {
+        for route in GatewayRoute.all where route != .oauthCallback && !GatewayRoute.probes.contains(route) {
             #expect(labels.contains(route.label), "no record labelled \(route.label)")
         }
+        // The probes are counted in metrics, not recorded.
+        for probe in GatewayRoute.probes { #expect(!labels.contains(probe.label), "\(probe.label) was recorded") }
     }
 
     @Test func keysAreMadeAndListedThroughTheRouter() async throws {
