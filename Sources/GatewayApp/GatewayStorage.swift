@@ -51,9 +51,13 @@ public struct GatewayStorage: Sendable {
         case .sqlite(let path):
             let exists = FileManager.default.fileExists(atPath: path)
             guard exists || creating else {
+                // A relative path is named as the absolute one it is here: run from another directory, it is
+                // the directory that is wrong, not the database.
+                let absolute = path.hasPrefix("/")
+                    ? "" : ", that is " + FileManager.default.currentDirectoryPath + "/" + path
                 throw Unavailable(
-                    description: "no database at \(path) (from \(settings.database)): check --database or "
-                        + "GATEWAY_DATABASE; only `contacts-gateway serve` creates one")
+                    description: "no database at \(path) (from \(settings.database)\(absolute)): check --database "
+                        + "or GATEWAY_DATABASE; only `contacts-gateway serve` creates one")
             }
             let secret = try settings.secretKey ?? GatewaySecret.loadOrCreateKeyFile(path + ".key", creating: creating)
             let store = try SQLiteStore(path: path, cipher: TokenCipher(secret: secret))

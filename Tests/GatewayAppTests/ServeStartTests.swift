@@ -188,6 +188,22 @@ import Glibc
         #expect(noState.status == 400 && noState.text.contains("state"), "\(noState.text)")
     }
 
+    /// Item 1 from another directory: a relative database path that is not there is named as the absolute path it
+    /// stands for, and nothing is made there (every command but serve; `audit verify` would have passed on nothing).
+    @Test func aMissingRelativeDatabaseIsNamedInFull() async throws {
+        let relative = "no-such-dir-\(UUID().uuidString)/gateway.sqlite"
+        let absolute = FileManager.default.currentDirectoryPath + "/" + relative
+        for command in [["keys", "create", "--name", "x", "--role", "admin"], ["audit", "verify"], ["roles", "list"],
+                        ["connections", "authorize-url"], ["audit", "export"]] {
+            let result = try await blocking {
+                try Executable.run(command, environment: ["GATEWAY_DATABASE": "sqlite:\(relative)"])
+            }
+            CLI.expectFailure(result, containing: "that is \(absolute)")
+            #expect(result.status == 1)
+        }
+        #expect(!FileManager.default.fileExists(atPath: absolute))
+    }
+
     @Test func versionNamesTheLibraries() async throws {
         let version = try await blocking { try Executable.run(["--version"]) }
         #expect(version.status == 0, "\(version.stderr)")
