@@ -183,7 +183,10 @@ import Glibc
         #expect(contacts.status == 200, "\(contacts.text)")
         // A used state gets 400, as the contract says; a start without a state too.
         let replay = try await client.execute(CurlRequest(method: "GET", url: callback))
-        #expect(replay.status == 400)
+        #expect(replay.status == 400 && replay.header("Content-Type") == "application/problem+json", "\(replay.text)")
+        let replayPage = try await client.execute(CurlRequest(method: "GET", url: callback, headers: html))
+        #expect(replayPage.status == 400 && replayPage.text.contains("Nothing was connected"), "\(replayPage.text)")
+        #expect(replayPage.text.contains("already used"), "\(replayPage.text)")
         let noState = try await client.execute(CurlRequest(method: "GET", url: "http://127.0.0.1:\(port)/oauth/start"))
         #expect(noState.status == 400 && noState.text.contains("state"), "\(noState.text)")
     }

@@ -17,18 +17,24 @@ struct OAuthCallbackController {
             return Response(status: .found, headers: [.location: address, .cacheControl: "no-store"])
         }
         router.on(.oauthCallback) { request, context in
-            let query = request.uri.queryParameters
-            if let denied = query["error"] {
-                throw GatewayError.badRequest("HighLevel reported '\(denied)' instead of a code. Start again.")
+            // A person's browser gets a page that says what happened; a script asking for JSON gets JSON (and the
+            // problem+json of any refusal).
+            let page = Self.wantsPage(request.headers[.accept])
+            do {
+                let query = request.uri.queryParameters
+                if let denied = query["error"] {
+                    throw GatewayError.badRequest("HighLevel reported '\(denied)' instead of a code. Start again.")
+                }
+                try await gate.requireWritable()
+                let connection = try await connections.completeAuthorization(
+                    code: query["code"].map(String.init), state: query["state"].map(String.init))
+                context.note.update { $0.locationId = connection.locationId }
+                await tokens.forget(connection.locationId)
+                if page { return ConnectedPage.response(locationId: connection.locationId) }
+                return try JSONResponse.make(["locationId": connection.locationId, "status": "connected"])
+            } catch let error as GatewayError where page {
+                return ConnectedPage.failure(error)
             }
-            try await gate.requireWritable()
-            let connection = try await connections.completeAuthorization(
-                code: query["code"].map(String.init), state: query["state"].map(String.init))
-            context.note.update { $0.locationId = connection.locationId }
-            await tokens.forget(connection.locationId)
-            // A person's browser gets a page that says what happened; a script asking for JSON gets JSON.
-            if Self.wantsPage(request.headers[.accept]) { return ConnectedPage.response(locationId: connection.locationId) }
-            return try JSONResponse.make(["locationId": connection.locationId, "status": "connected"])
         }
     }
 
@@ -54,8 +60,26 @@ enum ConnectedPage {
             <p>Check it with <code>contacts-gateway connections list</code>.</p></body></html>
 
             """
-        return Response(
-            status: .ok,
+        return page(html, status: .ok)
+    }
+
+    /// The refusal (an unknown or used state, HighLevel's error) as a page with the same status and detail.
+    static func failure(_ error: GatewayError) -> Response {
+        let detail = error.detail.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;")
+        let html = """
+            <!doctype html>
+            <html lang="en"><head><meta charset="utf-8"><title>Not connected</title>
+            <style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;line-height:1.5}</style></head>
+            <body><h1>Nothing was connected</h1><p>\(detail)</p></body></html>
+
+            """
+        return page(html, status: HTTPResponse.Status(code: error.status))
+    }
+
+    private static func page(_ html: String, status: HTTPResponse.Status) -> Response {
+        Response(
+            status: status,
             headers: [
                 .contentType: "text/html; charset=utf-8",
                 HTTPField.Name("Content-Security-Policy")!: "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
