@@ -81,6 +81,36 @@ enum GatewaySchemas {
                 "expiresIn": ["type": "string", "examples": ["30d"]],
             ],
         ],
+        "KeyUpdate": [
+            "type": "object", "minProperties": 1,
+            "description": .string(
+                "Only the fields given change. null unsets: locations (every location), rate and burst (the "
+                    + "defaults), expiresIn (no expiry). The acting key needs authority over the key as it is and as "
+                    + "it would be (403 beyond-authority otherwise)."),
+            "properties": [
+                "name": string, "role": string, "locations": ["type": ["array", "null"], "items": string],
+                "rate": ["type": ["string", "null"], "examples": ["10/s", "600/min"]],
+                "burst": ["type": ["integer", "null"], "minimum": 1],
+                "expiresIn": ["type": ["string", "null"], "examples": ["30d"]],
+            ],
+        ],
+        "PrivateToken": [
+            "type": "object", "required": ["locationId", "token"],
+            "properties": [
+                "locationId": ["type": "string", "pattern": .string(idPattern)],
+                "token": ["type": "string", "description": "The private integration token (pit-…)"],
+                "replace": [
+                    "type": "boolean", "default": false,
+                    "description": "Replace the location's existing connection (409 otherwise)",
+                ],
+                "verify": [
+                    "type": "boolean", "default": true,
+                    "description": .string(
+                        "Check the token with HighLevel before storing it (one contacts.readonly call); "
+                            + "false skips the check"),
+                ],
+            ],
+        ],
         "KeyRotate": ["type": "object", "properties": ["grace": ["type": "string", "examples": ["15m"]]]],
         "KeySecret": [
             "type": "object", "description": "A key with its secret, shown only by create and rotate",

@@ -51,7 +51,8 @@ enum OwnOperations {
 
     private static let errorTexts = [
         "404": "No such key, role or connection",
-        "409": "The change conflicts with what is stored (e.g. a role in use)",
+        "409": "The change conflicts with what is stored (e.g. a role in use, a revoked key, a connected location)",
+        "502": "HighLevel could not be reached to check the token",
     ]
 
     private static func ok(_ schema: String, _ description: String = "OK") -> OpenAPINode {
@@ -89,6 +90,9 @@ enum OwnOperations {
         case .listKeys: Shape(answers: [("200", ok("KeyList"))])
         case .createKey: Shape(answers: [("201", ok("KeySecret", "Created"))], body: ("KeyCreate", true), errors: ["404"])
         case .showKey: Shape(answers: [("200", ok("Key"))], parameters: [pathParameter("id")], errors: ["404"])
+        case .updateKey:
+            Shape(answers: [("200", ok("Key"))], body: ("KeyUpdate", true), parameters: [pathParameter("id")],
+                  errors: ["404", "409"])
         case .revokeKey: Shape(answers: [done], parameters: [pathParameter("id")], errors: ["404"])
         case .rotateKey:
             Shape(answers: [("200", ok("KeySecret"))], body: ("KeyRotate", false), parameters: [pathParameter("id")],
@@ -97,14 +101,32 @@ enum OwnOperations {
         case .createRole: Shape(answers: [("201", ok("Role", "Created"))], body: ("RoleCreate", true), errors: ["409"])
         case .deleteRole: Shape(answers: [done], parameters: [pathParameter("name")], errors: ["404", "409"])
         case .listConnections: Shape(answers: [("200", ok("ConnectionList"))])
+        case .addConnection:
+            Shape(answers: [("201", ok("Connection", "Created"))], body: ("PrivateToken", true), errors: ["409", "502"])
         case .authorizeConnection: Shape(answers: [("201", ok("AuthorizeLink", "Created"))], body: ("AuthorizeStart", false))
         case .removeConnection: Shape(answers: [done], parameters: [pathParameter("locationId")], errors: ["404"])
         case .listAudit: Shape(answers: [("200", ok("AuditPage"))], parameters: auditFilters)
         case .verifyAudit: Shape(answers: [("200", ok("AuditVerification"))])
+        case .oauthStart:
+            Shape(
+                answers: [
+                    ("302", ["description": "To HighLevel's consent page, with this gateway's OAuth client and redirect URL"]),
+                    ("400", GatewaySchemas.problem("No valid state, or no OAuth client configured on this gateway")),
+                ],
+                parameters: [queryParameter("state", "The one-time state that connections authorize-url issued")],
+                tag: "OAuth")
         case .oauthCallback:
             Shape(
                 answers: [
-                    ("200", ok("Connected", "The location is connected")),
+                    ("200", [
+                        "description": .string(
+                            "The location is connected: JSON, or for a browser (Accept: text/html) a small page that "
+                                + "says so (a refusal is then a page too, with the same status)"),
+                        "content": [
+                            "application/json": ["schema": GatewaySchemas.reference("Connected")],
+                            "text/html": ["schema": ["type": "string"]],
+                        ],
+                    ]),
                     ("400", GatewaySchemas.problem("An unknown, expired or used state; no code; or HighLevel's error")),
                     ("502", GatewaySchemas.problem("HighLevel's token endpoint could not be reached or refused the code")),
                     ("503", GatewaySchemas.problem("The store or audit trail cannot record")),
