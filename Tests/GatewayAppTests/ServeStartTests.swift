@@ -29,6 +29,33 @@ import Glibc
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
+    /// Starts the executable and reads its stdout until "listening on" (or its end), off the cooperative threads:
+    /// a test that blocks one of them slows every other test of the process.
+    static func startServing(_ arguments: [String], environment: [String: String] = [:]) async throws
+        -> (child: ChildProcess, output: String)
+    {
+        try await blocking {
+            let child = try ChildProcess(
+                executable: Executable.path, arguments: arguments, environment: environment, stdout: .pipe,
+                stderr: .discard)
+            var seen = ""
+            while !seen.contains("listening on"), let out = child.standardOutput {
+                let data = child.read(out)
+                guard !data.isEmpty else { break }
+                seen += String(decoding: data, as: UTF8.self)
+            }
+            return (child, seen)
+        }
+    }
+
+    @discardableResult
+    static func stop(_ child: ChildProcess) async -> ChildProcess.Termination? {
+        try? await blocking {
+            child.signal(SIGTERM)
+            return child.wait()
+        }
+    }
+
     static func directory() throws -> URL {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cgw-serve-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -73,30 +100,13 @@ import Glibc
         let directory = try Self.directory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("new.sqlite").path
-        let child = try ChildProcess(
-            executable: Executable.path, arguments: ["serve", "--listen", "127.0.0.1:0", "--database", "sqlite:\(path)"],
-            stdout: .pipe, stderr: .discard)
-        var seen = ""
-        while !seen.contains("listening on"), let out = child.standardOutput {
-            let data = child.read(out)
-            guard !data.isEmpty else { break }
-            seen += String(decoding: data, as: UTF8.self)
-        }
-        child.signal(SIGTERM)
-        child.wait()
+        let arguments = ["serve", "--listen", "127.0.0.1:0", "--database", "sqlite:\(path)"]
+        let (child, seen) = try await Self.startServing(arguments)
+        await Self.stop(child)
         #expect(seen.contains("Created a new database at \(path)"), "\(seen)")
         // The second start opens it and says nothing of the kind.
-        let again = try ChildProcess(
-            executable: Executable.path, arguments: ["serve", "--listen", "127.0.0.1:0", "--database", "sqlite:\(path)"],
-            stdout: .pipe, stderr: .discard)
-        var second = ""
-        while !second.contains("listening on"), let out = again.standardOutput {
-            let data = again.read(out)
-            guard !data.isEmpty else { break }
-            second += String(decoding: data, as: UTF8.self)
-        }
-        again.signal(SIGTERM)
-        again.wait()
+        let (again, second) = try await Self.startServing(arguments)
+        await Self.stop(again)
         #expect(second.contains("listening on") && !second.contains("Created a new database"), "\(second)")
     }
 
@@ -124,19 +134,10 @@ import Glibc
         let database = "sqlite:" + directory.appendingPathComponent("g.sqlite").path
         let port = try Self.freePort()
         let environment = ["GATEWAY_LISTEN": "127.0.0.1:\(port)", "GATEWAY_DATABASE": database]
-        let child = try ChildProcess(
-            executable: Executable.path, arguments: ["serve", "--sandbox", "--locations", "loc-sandbox,loc-east"],
-            environment: environment, stdout: .pipe, stderr: .discard)
-        defer {
-            child.signal(SIGTERM)
-            child.wait()
-        }
-        var seen = ""
-        while !seen.contains("listening on"), let out = child.standardOutput {
-            let data = child.read(out)
-            guard !data.isEmpty else { break }
-            seen += String(decoding: data, as: UTF8.self)
-        }
+        let (child, seen) = try await Self.startServing(
+            ["serve", "--sandbox", "--locations", "loc-sandbox,loc-east"], environment: environment)
+        // Stopped at the end; on an early failure, signalled here (safe: no signal goes to a reaped child).
+        defer { child.signal(SIGTERM) }
         #expect(seen.contains("Connect the others (loc-east)"), "\(seen)")
         let adminKey = try #require(seen.split(whereSeparator: \.isWhitespace).first { $0.hasPrefix("cgw_") }.map(String.init))
 
@@ -189,6 +190,7 @@ import Glibc
         #expect(replayPage.text.contains("already used"), "\(replayPage.text)")
         let noState = try await client.execute(CurlRequest(method: "GET", url: "http://127.0.0.1:\(port)/oauth/start"))
         #expect(noState.status == 400 && noState.text.contains("state"), "\(noState.text)")
+        #expect(await Self.stop(child) == .exited(0))
     }
 
     /// Item 1 from another directory: a relative database path that is not there is named as the absolute path it
