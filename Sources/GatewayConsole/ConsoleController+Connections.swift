@@ -49,7 +49,14 @@ extension ConsoleController {
         var values: [String: Any] = ["connections": rows, "hasConnections": !rows.isEmpty]
         if let problem, problem.row == nil, let field = problem.field {
             // Two forms on the page: the problem goes to the one that was sent.
-            values[field.hasPrefix("authorize") ? "authorizeForm" : "tokenForm"] = Self.echo(call.form, ["locationId"])
+            if field.hasPrefix("authorize") {
+                values["authorizeForm"] = Self.echo(call.form, ["locationId"])
+            } else {
+                var echoed: [String: Any] = Self.echo(call.form, ["locationId"])
+                echoed["replace"] = call.form.raw("replace") == "on"
+                echoed["noVerify"] = call.form.raw("noVerify") == "on"
+                values["tokenForm"] = echoed
+            }
             values["errors"] = [field: problem.message]
         }
         if let link {
@@ -84,15 +91,15 @@ extension ConsoleController {
             }
             // A key limited to some locations may connect only those (the admin API's rule).
             try call.actor.requireLocation(locationId, to: "connect a location")
-            // The form says it replaces the location's connection, and it does not check the token with HighLevel
-            // yet (the CLI and POST /admin/v1/connections do): the console's own tests run without an upstream.
+            // As the CLI and POST /admin/v1/connections: checked with HighLevel unless the form says it cannot be
+            // reached, and an existing connection replaced only when the form asks.
             _ = try await services.connections.addPrivateToken(
-                locationId: locationId, token: call.form.raw("token") ?? "", replace: true, verify: false,
-                by: call.actor)
+                locationId: locationId, token: call.form.raw("token") ?? "",
+                replace: call.form.raw("replace") == "on", verify: call.form.raw("noVerify") != "on", by: call.actor)
             await services.forgetTokens(locationId)
             return ConsolePage.redirect(to: "/console/connections")
-        } catch let error as GatewayError where error.status < 500 {
-            let field = PathIdentifier.isValid(locationId) && error.status == 400 ? "token" : "tokenLocationId"
+        } catch let error as GatewayError where error.status < 500 || error.status == 502 {
+            let field = PathIdentifier.isValid(locationId) && [400, 502].contains(error.status) ? "token" : "tokenLocationId"
             return try await connectionsPage(
                 call, problem: .init(field: field, message: error.detail),
                 status: HTTPResponse.Status(code: error.status))

@@ -1,8 +1,10 @@
 import Foundation
 import GatewayApp
 import GatewayCore
+import GatewaySQLite
 import GatewaySettings
 import HTTPTypes
+import HighLevelSandbox
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -402,8 +404,9 @@ import Testing
         try await Self.withConsole(setup) { client in
             var browser = ConsoleClient(client)
             try await browser.signIn(setup.admin.key)
+            // No upstream here: the form's "do not check" box stores the token as given.
             let added = try await browser.post(
-                "/console/connections/token", [("locationId", "loc-9"), ("token", "pit-secret-token")])
+                "/console/connections/token", [("locationId", "loc-9"), ("token", "pit-secret-token"), ("noVerify", "on")])
             #expect(added.status == .seeOther)
             let page = try await browser.get("/console/connections")
             #expect(page.text.contains("loc-9"))
@@ -415,6 +418,37 @@ import Testing
             #expect(try await setup.gateway.connections.list(by: .operator).isEmpty)
             let again = try await browser.post("/console/connections/loc-9/remove", [])
             #expect(again.status == .notFound)
+        }
+    }
+
+    /// The token form checks with HighLevel (the sandbox, over HTTP) before storing, and replaces an existing
+    /// connection only when its box is ticked, as the CLI and the admin API do.
+    @Test func theTokenFormChecksWithHighLevelAndReplacesOnlyWhenAsked() async throws {
+        try await withGateway { gw in
+            try await Application(router: gw.gateway.buildRouter()).test(.router) { client in
+                var browser = ConsoleClient(client)
+                try await browser.signIn(gw.adminKey)
+                let garbage = try await browser.post(
+                    "/console/connections/token", [("locationId", "loc-nowhere"), ("token", "pit-garbage")])
+                #expect(garbage.status == .badRequest)
+                #expect(garbage.text.contains(#"id="token-error""#) && garbage.text.contains("HighLevel refused the token"))
+                #expect(try await gw.store.connection(locationId: "loc-nowhere") == nil)
+
+                let token = gw.sandbox.issuePrivateIntegrationToken(locationId: "loc-east")
+                let added = try await browser.post("/console/connections/token", [("locationId", "loc-east"), ("token", token)])
+                #expect(added.status == .seeOther, "\(added.text)")
+                #expect(try await gw.store.connection(locationId: "loc-east")?.accessToken == token)
+
+                let second = gw.sandbox.issuePrivateIntegrationToken(locationId: "loc-east")
+                let refused = try await browser.post("/console/connections/token", [("locationId", "loc-east"), ("token", second)])
+                #expect(refused.status == .conflict)
+                #expect(refused.text.contains("connected already") && refused.text.contains(#"id="token-location-error""#))
+                #expect(try await gw.store.connection(locationId: "loc-east")?.accessToken == token)
+                let replaced = try await browser.post(
+                    "/console/connections/token", [("locationId", "loc-east"), ("token", second), ("replace", "on")])
+                #expect(replaced.status == .seeOther, "\(replaced.text)")
+                #expect(try await gw.store.connection(locationId: "loc-east")?.accessToken == second)
+            }
         }
     }
 
