@@ -54,7 +54,7 @@ import Testing
         try await body(port, seen)
     }
 
-    private func attempt(_ url: String, timeout: Duration = .seconds(5)) throws -> (DeliveryAttempt, StandardWebhookSigner) {
+    private func attempt(_ url: String, timeout: Duration = .seconds(20)) throws -> (DeliveryAttempt, StandardWebhookSigner) {
         let signer = try StandardWebhookSigner(secret: StandardWebhookSigner.newSecret())
         let body = Array(#"{"id":"dlv_1","type":"ContactUpdate"}"#.utf8)
         return (DeliveryAttempt(deliveryId: "dlv_1", url: try SubscriptionURL(url), body: body, signer: signer, timeout: timeout), signer)

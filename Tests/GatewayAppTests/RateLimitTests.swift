@@ -7,9 +7,11 @@ import Testing
 
 /// The per-key limit over real HTTP: its accuracy under concurrent load, and what callers are told.
 @Suite struct RateLimitTests {
-    @Test func aKeyOfTenPerSecondWithBurstTenGetsThirtyThroughInTwoSeconds() async throws {
+    @Test func aKeyOfFivePerSecondWithBurstFiveGetsFifteenThroughInTwoSeconds() async throws {
         try await withGateway { gw in
-            let key = try await gw.makeKey(role: "reader", rate: "10/s", burst: 10).key
+            // 5/s rather than more: on a loaded 2-core machine a request can take 300 ms, and the test needs more
+            // requests than the limit lets through to see it refuse any.
+            let key = try await gw.makeKey(role: "reader", rate: "5/s", burst: 5).key
             let path = "/contacts/?locationId=\(TestGateway.location)"
             let connections = 5
             let clients = try (0..<connections).map { _ in try CurlHTTPClient() }
@@ -41,10 +43,10 @@ import Testing
                 return try await group.reduce(into: [Int: Int]()) { $0.merge($1, uniquingKeysWith: +) }
             }
             let through = counts[200, default: 0] + 1
-            print("rate limit accuracy: \(through) of the expected 30 got through; \(counts[429, default: 0]) refused")
+            print("rate limit accuracy: \(through) of the expected 15 got through; \(counts[429, default: 0]) refused")
             #expect(Set(counts.keys).isSubset(of: [200, 429]), "\(counts)")
             #expect(counts[429, default: 0] > 0)
-            #expect((27...33).contains(through), "\(through) got through: \(counts)")
+            #expect((13...17).contains(through), "\(through) got through: \(counts)")
         }
     }
 
