@@ -32,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         // The console's server-rendered pages.
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // libcurl from the system (Debian: libcurl4-openssl-dev), with typed shims for its variadic calls.
@@ -65,6 +66,17 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // SQLite's C API, for the audit writer's INSERT (AuditInsert.swift says why).
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The shared store: PostgreSQL through postgres-nio, for several gateways on one database.
+        .target(
+            name: "GatewayPostgres",
+            dependencies: [
+                "GatewayCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -115,9 +127,8 @@ let package = Package(
         .target(
             name: "GatewayApp",
             dependencies: [
-                "GatewayCore", "GatewaySQLite", "GatewayMemoryStore", "GatewaySettings", "GatewayOpenAPI",
-                "GatewayConsole", "CurlHTTP",
-                "HighLevelSandbox",
+                "GatewayCore", "GatewaySQLite", "GatewayPostgres", "GatewayMemoryStore", "GatewaySettings",
+                "GatewayOpenAPI", "GatewayConsole", "CurlHTTP", "HighLevelSandbox",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -202,6 +213,23 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Test support: the PostgreSQL server the tests use (TEST_POSTGRES_URL; scripts/test starts one), a database each.
+        .target(
+            name: "TestPostgres",
+            dependencies: [
+                "GatewayPostgres", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/Support/TestPostgres", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "GatewayPostgresTests",
+            dependencies: [
+                "GatewayPostgres", "GatewayCore", "RepositoryConformance", "TestPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "HighLevelSandboxTests",
             dependencies: [
@@ -215,7 +243,8 @@ let package = Package(
             name: "GatewayAppTests",
             dependencies: [
                 "GatewayApp", "GatewayCLI", "GatewayCore", "GatewaySQLite", "GatewaySettings", "GatewayMemoryStore",
-                "GatewayOpenAPI", "GatewayConsole", "CurlHTTP", "HighLevelSandbox", "ChildProcess",
+                "GatewayOpenAPI", "GatewayConsole", "CurlHTTP", "HighLevelSandbox", "ChildProcess", "TestPostgres",
+                "GatewayPostgres",
                 // Tests tamper with the SQLite file from a connection of their own, as an intruder would.
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -59,7 +59,9 @@ public struct Gateway: Sendable {
         self.consoleSessions = ConsoleSessions(
             repository: repositories.consoleSessions, directory: keyDirectory, clock: clock)
         self.tokens = TokenBroker(
-            repository: repositories.connections, endpoint: endpoint, clock: clock, lifecycle: lifecycle, logger: logger)
+            repository: repositories.connections, journal: repositories.refreshJournal, endpoint: endpoint,
+            node: settings.resolvedNode, clock: clock, lifecycle: lifecycle,
+            onAnswerLost: { _ in GatewayMetrics.refreshAnswerLost() }, logger: logger)
         self.upstream = measured
         self.upstreamCaller = UpstreamCaller(
             client: measured,

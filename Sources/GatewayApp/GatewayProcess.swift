@@ -19,7 +19,7 @@ public enum GatewayProcess {
 
         var settings = settings
         let sandbox = try await settings.sandbox ? SandboxUpstream.start(&settings, logger: logger) : nil
-        let storage = try GatewayStorage.open(settings, creating: true, logger: logger)
+        let storage = try await GatewayStorage.open(settings, creating: true, logger: logger)
         if storage.created { say("Created a new database at \(storage.location) (its key file beside it).") }
         let gateway = Gateway(
             settings: settings, storage: storage, upstream: CurlUpstreamClient(client: curl), logger: logger)
@@ -58,6 +58,7 @@ public enum GatewayProcess {
         // has flushed already, to sign the final checkpoint; this is for anything recorded since.)
         await gateway.audit.flush()
         logger.info("audit trail flushed; exiting")
+        await storage.close()
         await sandbox?.stop()
     }
 }

@@ -9,13 +9,16 @@ public struct GatewayRepositories: Sendable {
     public var authorizationStates: any AuthorizationStateRepository
     public var audit: any AuditRepository
     public var consoleSessions: any ConsoleSessionRepository
+    /// Refresh claims and their journal: one token call per expiry across every gateway on the store.
+    public var refreshJournal: any RefreshJournal
     public var health: any StoreHealth
 
     public init(
         keys: any KeyRepository, roles: any RoleRepository, connections: any ConnectionRepository,
         authorizationStates: any AuthorizationStateRepository, audit: any AuditRepository,
-        consoleSessions: any ConsoleSessionRepository, health: any StoreHealth
+        consoleSessions: any ConsoleSessionRepository, refreshJournal: any RefreshJournal, health: any StoreHealth
     ) {
+        self.refreshJournal = refreshJournal
         self.keys = keys
         self.roles = roles
         self.connections = connections
@@ -28,10 +31,10 @@ public struct GatewayRepositories: Sendable {
     /// Every repository from one store.
     public init(
         store: some KeyRepository & RoleRepository & ConnectionRepository & AuthorizationStateRepository
-            & AuditRepository & ConsoleSessionRepository & StoreHealth
+            & AuditRepository & ConsoleSessionRepository & RefreshJournal & StoreHealth
     ) {
         self.init(
             keys: store, roles: store, connections: store, authorizationStates: store, audit: store,
-            consoleSessions: store, health: store)
+            consoleSessions: store, refreshJournal: store, health: store)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import GatewayCore
 import GatewayMemoryStore
+import GatewayPostgres
 import GatewaySQLite
 import GatewaySettings
 import Logging
@@ -20,11 +21,14 @@ public struct GatewayStorage: Sendable {
     public let location: String
     /// Whether opening it made a new, empty one (only `serve` may): `serve` says where.
     public let created: Bool
+    /// Lets go of the store's connections (PostgreSQL); a process that ends may skip it.
+    public let close: @Sendable () async -> Void
 
     public init(
         repositories: GatewayRepositories, secret: GatewaySecret, services: [any Service] = [], location: String,
-        created: Bool = false
+        created: Bool = false, close: @escaping @Sendable () async -> Void = {}
     ) {
+        self.close = close
         self.repositories = repositories
         self.secret = secret
         self.keyFormat = KeyFormat(secret: secret)
@@ -44,9 +48,10 @@ public struct GatewayStorage: Sendable {
         public let description: String
     }
 
-    /// Opens the store the settings name. Only `serve` may create one (`creating`): a command pointed at a path
-    /// where no database is must say so, not quietly work on a new, empty one that no server reads.
-    public static func open(_ settings: GatewaySettings, creating: Bool, logger: Logger) throws -> GatewayStorage {
+    /// Opens the store the settings name. Only `serve` may create an SQLite file (`creating`): a command pointed at a
+    /// path where no database is must say so, not quietly work on a new, empty one that no server reads. A PostgreSQL
+    /// database is made by its operator; `serve` and every command bring its schema up to date.
+    public static func open(_ settings: GatewaySettings, creating: Bool, logger: Logger) async throws -> GatewayStorage {
         switch settings.database {
         case .sqlite(let path):
             let exists = FileManager.default.fileExists(atPath: path)
@@ -68,9 +73,28 @@ public struct GatewayStorage: Sendable {
                     WALCheckpointService(store: store, interval: settings.tuning.walCheckpointInterval, logger: logger)
                 ],
                 location: path, created: !exists)
-        case .postgres:
-            throw Unavailable(
-                description: "the PostgreSQL backend is not available in this build yet; use sqlite:PATH")
+        case .postgres(let text):
+            let url: PostgresURL
+            do {
+                url = try PostgresURL(text)
+            } catch {
+                throw Unavailable(description: "GATEWAY_DATABASE: \(error)")
+            }
+            // Every gateway on the database must seal and open tokens alike: a key file per machine would differ.
+            guard let secret = settings.secretKey else {
+                throw Unavailable(
+                    description: "GATEWAY_SECRET_KEY is required with PostgreSQL (\(url.redacted)), the same on every "
+                        + "gateway: make one with `openssl rand -base64 32`")
+            }
+            let store: PostgresStore
+            do {
+                store = try await PostgresStore.open(url: url, secret: secret, logger: logger)
+            } catch let error as PostgresStore.Unavailable {
+                throw Unavailable(description: error.description)
+            }
+            return GatewayStorage(
+                repositories: GatewayRepositories(store: store), secret: secret, location: url.redacted,
+                close: { await store.close() })
         }
     }
 }

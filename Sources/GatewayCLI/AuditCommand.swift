@@ -50,7 +50,7 @@ struct AuditCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingFailures {
                 let limit = try AuditQuery.limit(limit, fallback: 100, maximum: 1_000_000)
-                let repositories = try common.openStorage().repositories
+                let repositories = try await common.openStorage().repositories
                 let query = try await filters.query(keys: repositories.keys)
                 let records = try await repositories.audit.auditRecords(matching: query, limit: limit)
                 switch common.output {
@@ -77,7 +77,7 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let repositories = try self.store.openStorage().repositories
+                let repositories = try await self.store.openStorage().repositories
                 let query = try await filters.query(keys: repositories.keys)
                 let store = repositories.audit
                 let writer = AuditExportWriter(format: format == .csv ? AuditExportFormat.csv : .jsonl)
@@ -108,7 +108,7 @@ struct AuditCommand: AsyncParsableCommand {
                     AuditTrailVerifier.Input(
                         source: .file(path), filedSeq: nil, note: try CheckpointFile.read(path).note.rendered)
                 }
-                let storage = try common.openStorage()
+                let storage = try await common.openStorage()
                 let result = try await storage.repositories.audit.verifyAudit(key: storage.checkpointSigner.publicKey, external: external)
                 switch common.output {
                 case .json: try Output.json(result)
@@ -143,7 +143,7 @@ struct AuditCommand: AsyncParsableCommand {
                 let cutoff = try AuditQuery.time(before, name: "before")
                 let now = Int64(Date().timeIntervalSince1970 * 1000)
                 let settings = try common.settings()
-                let storage = try common.openStorage(settings)
+                let storage = try await common.openStorage(settings)
                 if dryRun {
                     let count = try await Self.count(before: cutoff, in: storage.repositories.audit)
                     switch common.output {
@@ -186,7 +186,7 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let storage = try common.openStorage()
+                let storage = try await common.openStorage()
                 guard let latest = try await storage.repositories.audit.latestAuditCheckpoint(key: storage.checkpointSigner.publicKey)
                 else {
                     throw UsageError(
@@ -205,7 +205,7 @@ struct AuditCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let key = try common.openStorage().checkpointSigner.publicKey
+                let key = try await common.openStorage().checkpointSigner.publicKey
                 switch common.output {
                 case .json: try Output.json(PublicKeyDocument(key: key))
                 case .table:

@@ -17,7 +17,9 @@ struct CommonOptions: ParsableArguments {
 
     func settings() throws -> GatewaySettings { try store.settings() }
 
-    func openStorage(_ settings: GatewaySettings? = nil) throws -> GatewayStorage { try store.openStorage(settings) }
+    func openStorage(_ settings: GatewaySettings? = nil) async throws -> GatewayStorage {
+        try await store.openStorage(settings)
+    }
 }
 
 /// The database a command works on, for commands whose output has one format of its own (`audit export`): they
@@ -37,7 +39,7 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// The store: it must exist (only `serve` creates one).
-    func openStorage(_ settings: GatewaySettings? = nil) throws -> GatewayStorage {
-        try GatewayStorage.open(settings ?? self.settings(), creating: false, logger: Logger(label: "contacts-gateway"))
+    func openStorage(_ settings: GatewaySettings? = nil) async throws -> GatewayStorage {
+        try await GatewayStorage.open(settings ?? self.settings(), creating: false, logger: Logger(label: "contacts-gateway"))
     }
 }

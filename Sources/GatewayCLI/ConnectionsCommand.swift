@@ -11,9 +11,9 @@ struct ConnectionsCommand: AsyncParsableCommand {
         subcommands: [List.self, AuthorizeURL.self, AddToken.self, Remove.self])
 
     /// The same administration the server uses; the token endpoint is reached only by the server's callback.
-    static func administration(_ common: CommonOptions) throws -> ConnectionAdministration {
+    static func administration(_ common: CommonOptions) async throws -> ConnectionAdministration {
         let settings = try common.settings()
-        let storage = try common.openStorage(settings)
+        let storage = try await common.openStorage(settings)
         return ConnectionAdministration(
             connections: storage.repositories.connections, states: storage.repositories.authorizationStates,
             settings: settings.oauth, endpoint: UnreachableTokenEndpoint())
@@ -60,7 +60,7 @@ struct ConnectionsCommand: AsyncParsableCommand {
                 else {
                     throw UsageError("--url '\(gateway)' is not an http or https URL")
                 }
-                let storage = try common.openStorage(settings)
+                let storage = try await common.openStorage(settings)
                 let link = try await ConnectionAdministration(
                     connections: storage.repositories.connections, states: storage.repositories.authorizationStates,
                     settings: settings.oauth, endpoint: UnreachableTokenEndpoint()
@@ -130,7 +130,7 @@ struct ConnectionsCommand: AsyncParsableCommand {
                 let token = try readToken().trimmingCharacters(in: .whitespacesAndNewlines)
                 guard !token.isEmpty else { throw UsageError("the token is empty") }
                 let settings = try common.settings()
-                let storage = try common.openStorage(settings)
+                let storage = try await common.openStorage(settings)
                 // libcurl only when the token is checked: --no-verify works where nothing upstream is reachable.
                 let curl = noVerify ? nil : try CurlHTTPClient()
                 defer { curl?.shutdown() }

@@ -28,7 +28,7 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let storage = try common.openStorage()
+                let storage = try await common.openStorage()
                 let created = try await KeysCommand.administration(storage).create(
                     name: name, role: role, locations: locations.map { $0.split(separator: ",").map(String.init) },
                     rate: rate, burst: burst, expiresIn: expiresIn, by: .operator)
@@ -48,7 +48,7 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let storage = try common.openStorage()
+                let storage = try await common.openStorage()
                 let keys = try await KeysCommand.administration(storage).list()
                 let summaries = keys.map(KeySummary.init)
                 switch common.output {
@@ -72,7 +72,7 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let storage = try common.openStorage()
+                let storage = try await common.openStorage()
                 let key = KeySummary(
                     try await KeysCommand.administration(storage).show(id: id))
                 switch common.output {
@@ -126,7 +126,7 @@ struct KeysCommand: AsyncParsableCommand {
         func run() async throws {
             try await reportingFailures {
                 let changes = try changes()
-                let storage = try common.openStorage()
+                let storage = try await common.openStorage()
                 let key = KeySummary(try await KeysCommand.administration(storage).update(id: id, changes, by: .operator))
                 switch common.output {
                 case .json: try Output.json(key)
@@ -147,7 +147,7 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let storage = try common.openStorage()
+                let storage = try await common.openStorage()
                 try await KeysCommand.administration(storage).revoke(id: id, by: .operator)
                 switch common.output {
                 case .json: try Output.json(["id": id, "status": "revoked"])
@@ -166,7 +166,7 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await reportingFailures {
-                let storage = try common.openStorage()
+                let storage = try await common.openStorage()
                 let rotated = try await KeysCommand.administration(storage).rotate(
                     id: id, grace: grace, by: .operator)
                 switch common.output {

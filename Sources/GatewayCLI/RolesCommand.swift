@@ -8,8 +8,8 @@ struct RolesCommand: AsyncParsableCommand {
         commandName: "roles", abstract: "Roles and the scopes they grant.",
         subcommands: [List.self, Create.self, Delete.self])
 
-    static func administration(_ common: CommonOptions) throws -> RoleAdministration {
-        RoleAdministration(repository: try common.openStorage().repositories.roles)
+    static func administration(_ common: CommonOptions) async throws -> RoleAdministration {
+        RoleAdministration(repository: try await common.openStorage().repositories.roles)
     }
 
     static func table(_ roles: [RoleSummary]) {

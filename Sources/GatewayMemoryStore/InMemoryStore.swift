@@ -12,6 +12,7 @@ public final class InMemoryStore: StoreHealth, Sendable {
         var connections: [String: Connection] = [:]
         var states: [String: (state: AuthorizationState, usedAt: Date?)] = [:]
         var consoleSessions: [String: ConsoleSession] = [:]
+        var refreshAttempts: [RefreshAttempt] = []
     }
 
     let state = Mutex(State())
@@ -206,6 +207,36 @@ public enum InMemoryStoreError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .duplicate(let what): "\(what) exists already"
+        }
+    }
+}
+
+extension InMemoryStore: RefreshJournal {
+    public func claimRefresh(_ attempt: RefreshAttempt, now: Date) async throws -> RefreshClaim {
+        state.withLock { s in
+            guard s.connections[attempt.locationId]?.generation == attempt.generation else { return .superseded }
+            if let holder = s.refreshAttempts.last(where: {
+                $0.locationId == attempt.locationId && $0.generation == attempt.generation && $0.outcome == nil
+                    && $0.leaseUntil > now
+            }) {
+                return .held(by: holder)
+            }
+            s.refreshAttempts.append(attempt)
+            return .granted
+        }
+    }
+
+    public func finishRefresh(id: String, outcome: RefreshAttempt.Outcome, at date: Date) async throws {
+        state.withLock { s in
+            guard let index = s.refreshAttempts.firstIndex(where: { $0.id == id }) else { return }
+            s.refreshAttempts[index].outcome = outcome
+            s.refreshAttempts[index].finishedAt = date
+        }
+    }
+
+    public func refreshAttempts(locationId: String, limit: Int) async throws -> [RefreshAttempt] {
+        state.withLock { s in
+            Array(s.refreshAttempts.filter { $0.locationId == locationId }.reversed().prefix(max(0, limit)))
         }
     }
 }

@@ -185,6 +185,23 @@ public final class SQLiteStore: StoreHealth, Sendable {
                 CREATE INDEX console_sessions_expires_at ON console_sessions(expires_at);
                 """)
         }
+        migrator.registerMigration("v8: refresh journal") { db in
+            // One row per try at spending a refresh token, committed before the token endpoint is called.
+            try db.execute(sql: """
+                CREATE TABLE refresh_attempts (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    location_id TEXT NOT NULL,
+                    generation INTEGER NOT NULL,
+                    token_hash TEXT NOT NULL,
+                    node TEXT NOT NULL,
+                    started_at REAL NOT NULL,
+                    lease_until REAL NOT NULL,
+                    outcome TEXT,
+                    finished_at REAL
+                );
+                CREATE INDEX refresh_attempts_location ON refresh_attempts(location_id, started_at);
+                """)
+        }
         return migrator
     }
 }

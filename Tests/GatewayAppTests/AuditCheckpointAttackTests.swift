@@ -135,7 +135,7 @@ import Testing
     }
 
     @Test func checkpointPrintsTheLatestAsJSONAndPublicKeyTheKeyThatVerifiesIt() async throws {
-        let trail = try TamperableTrail()
+        let trail = try await TamperableTrail()
         defer { trail.remove() }
         CLI.expectFailure(try await trail.cli(["audit", "checkpoint"]), containing: "no signed checkpoint yet")
         try await trail.append(3)

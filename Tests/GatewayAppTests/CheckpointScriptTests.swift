@@ -12,7 +12,7 @@ import Testing
 struct CheckpointScriptTests {
     @Test func theScriptVerifiesACheckpointTheGatewaySigned() async throws {
         let python = try #require(CheckpointScript.python, "no python3 with the cryptography package on PATH or in .build/ci-venv")
-        let trail = try TamperableTrail()
+        let trail = try await TamperableTrail()
         defer { trail.remove() }
         try await trail.append(7)
         try await trail.sign(node: "gw-script")

@@ -20,16 +20,16 @@ final class TamperableTrail: Sendable {
     var store: SQLiteStore { storage.repositories.health as! SQLiteStore }
     var key: AuditCheckpointKey { storage.checkpointSigner.publicKey }
 
-    init() throws {
+    init() async throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("cgw-tamper-\(UUID().uuidString)")
         var settings = GatewaySettings()
         settings.database = .sqlite(path: directory.appendingPathComponent("gateway.sqlite").path)
-        storage = try GatewayStorage.open(settings, creating: true, logger: Logger(label: "test"))
+        storage = try await GatewayStorage.open(settings, creating: true, logger: Logger(label: "test"))
     }
 
     /// The trail most tests start from: records 1…10, signed at 5 (checkpoint #1) and at 10 (checkpoint #2).
     static func signedAtFiveAndTen() async throws -> TamperableTrail {
-        let trail = try TamperableTrail()
+        let trail = try await TamperableTrail()
         try await trail.append(5)
         #expect(try await trail.sign() == 1)
         try await trail.append(5)

@@ -8,6 +8,7 @@ import HighLevelSandbox
 import Hummingbird
 import Logging
 import ServiceLifecycle
+import TestPostgres
 import Testing
 
 /// A real gateway on a real socket over a real SQLite file, with the HighLevel sandbox as its upstream over HTTP.
@@ -38,6 +39,8 @@ final class TestGateway: Sendable {
         var upstreamURL: String? = nil
         /// Reuse another gateway's database and sandbox (several gateways sharing one store).
         var sharing: TestGateway? = nil
+        /// A PostgreSQL database instead of an SQLite file (with a fixed GATEWAY_SECRET_KEY, as PostgreSQL needs).
+        var postgres: TestDatabase? = nil
         /// Generous, so that tests about other things never meet the per-key limit.
         var keyRate = Rate(count: 10_000, perSeconds: 1)
         var keyBurst = 10_000
@@ -90,6 +93,14 @@ final class TestGateway: Sendable {
         var settings = GatewaySettings()
         settings.listen = ListenAddress(host: "127.0.0.1", port: 0)
         settings.database = .sqlite(path: directory.appendingPathComponent("gateway.sqlite").path)
+        if let postgres = options.postgres {
+            settings.database = .postgres(url: postgres.url)
+            settings.secretKey = try GatewaySecret(bytes: Array(repeating: 7, count: 32))
+        }
+        if let shared = options.sharing {
+            settings.database = shared.gateway.settings.database
+            settings.secretKey = shared.gateway.settings.secretKey
+        }
         settings.upstreamURL = URL(string: options.upstreamURL ?? sandboxURL)!
         settings.authorizeURL = URL(string: sandboxURL + "/v2/oauth/chooselocation")!
         settings.clientId = "sandbox-client-id"
@@ -110,7 +121,7 @@ final class TestGateway: Sendable {
         settings.auditCheckpointInterval = options.auditCheckpointInterval
         settings.node = options.node
         let client = try CurlHTTPClient()
-        let storage = try GatewayStorage.open(settings, creating: true, logger: logger)
+        let storage = try await GatewayStorage.open(settings, creating: true, logger: logger)
         let gateway = Gateway(
             settings: settings, storage: storage, upstream: CurlUpstreamClient(client: client),
             lifecycle: options.lifecycle, logger: logger)
@@ -161,6 +172,8 @@ final class TestGateway: Sendable {
     func stop(removeFiles: Bool = true) async {
         for group in groups.reversed() { await group.triggerGracefulShutdown() }
         for task in tasks { _ = try? await task.value }
+        await gateway.audit.flush()
+        await gateway.storage.close()
         client.shutdown()
         if removeFiles { try? FileManager.default.removeItem(at: directory) }
     }
@@ -202,11 +215,11 @@ final class TestGateway: Sendable {
 
     /// The trail checked as `audit verify` checks it, with this gateway's public key.
     func verifyAudit() async throws -> AuditVerification {
-        try await store.verifyAudit(key: gateway.storage.checkpointSigner.publicKey)
+        try await gateway.repositories.audit.verifyAudit(key: gateway.storage.checkpointSigner.publicKey)
     }
 
     func storedConnection() async throws -> Connection {
-        try #require(try await store.connection(locationId: Self.location))
+        try #require(try await gateway.repositories.connections.connection(locationId: Self.location))
     }
 }
 

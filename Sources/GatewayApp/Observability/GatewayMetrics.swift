@@ -51,6 +51,11 @@ public enum GatewayMetrics {
         }
     }
 
+    /// A refresh token spent by an attempt whose answer was lost: its location needs authorizing again. Alert on it.
+    static func refreshAnswerLost() {
+        Counter(label: "gateway_token_refresh_answers_lost_total", factory: factory).increment()
+    }
+
     static func auditCommit(duration: Duration, failed: Bool) {
         auditCommitTimer.recordNanoseconds(duration.nanoseconds)
         if failed { Counter(label: "gateway_audit_failures_total", factory: factory).increment() }

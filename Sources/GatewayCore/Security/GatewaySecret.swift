@@ -48,6 +48,14 @@ public struct GatewaySecret: Sendable, Equatable {
     /// The seed of the Ed25519 key that signs audit checkpoints: every gateway with this secret signs as the same key.
     public var auditCheckpointSigningSeed: SymmetricKey { derive("contacts-gateway/audit-checkpoint-signing/v1") }
 
+    /// Names this secret without revealing it: a shared store keeps it to tell a node started with another secret
+    /// (which could open none of its tokens) before it serves. A one-way derivation, not the secret or a sub-key.
+    public var storeFingerprint: String {
+        derive("contacts-gateway/store-fingerprint/v1").withUnsafeBytes { bytes in
+            bytes.prefix(16).map { String(format: "%02x", $0) }.joined()
+        }
+    }
+
     private func derive(_ info: String) -> SymmetricKey {
         HKDF<SHA256>.deriveKey(inputKeyMaterial: material, info: Data(info.utf8), outputByteCount: 32)
     }

@@ -7,8 +7,12 @@ import Logging
 /// - one refresh in flight per location, however many requests meet an expired token (single flight);
 /// - a rotated pair is committed to the store before its access token is used, so a process killed right after a
 ///   refresh restarts with the refresh token that works;
+/// - one refresh per expiry across every gateway on the store: a node claims the refresh in the store's journal
+///   (``RefreshJournal``) before calling the token endpoint, and the others wait for its pair, at most until its
+///   lease (``TokenLifecycle/refreshLease``) ends: a node that dies in its call holds the others up that long, no longer;
 /// - on `Invalid grant` the store is read again (another gateway may have rotated it) before the connection is
-///   declared dead;
+///   declared dead; when the journal shows the token was spent by an attempt whose answer was lost, it is declared
+///   dead at once (no one can recover that pair), with a log line and `onAnswerLost` for a metric;
 /// - a failing token endpoint never costs the refresh token: the failure is remembered with a backoff, and callers
 ///   get 503 with `Retry-After` until the next try is due.
 public actor TokenBroker {
@@ -25,7 +29,12 @@ public actor TokenBroker {
     }
 
     private let repository: any ConnectionRepository
+    private let journal: any RefreshJournal
     private let endpoint: any TokenEndpoint
+    /// This gateway's name in the journal.
+    private let node: String
+    /// Called with the location when a refresh token was spent and its answer lost.
+    private let onAnswerLost: @Sendable (String) -> Void
     private let clock: any WallClock
     private let lifecycle: TokenLifecycle
     private let logger: Logger
@@ -43,12 +52,17 @@ public actor TokenBroker {
     public private(set) var refreshCount = 0
 
     public init(
-        repository: any ConnectionRepository, endpoint: any TokenEndpoint, clock: any WallClock = SystemWallClock(),
-        lifecycle: TokenLifecycle = .init(), cacheLifetime: TimeInterval = 1,
+        repository: any ConnectionRepository, journal: any RefreshJournal, endpoint: any TokenEndpoint,
+        node: String = "gateway", clock: any WallClock = SystemWallClock(), lifecycle: TokenLifecycle = .init(),
+        cacheLifetime: TimeInterval = 1,
+        onAnswerLost: @escaping @Sendable (String) -> Void = { _ in },
         logger: Logger = Logger(label: "contacts-gateway.tokens")
     ) {
         self.repository = repository
+        self.journal = journal
         self.endpoint = endpoint
+        self.node = node
+        self.onAnswerLost = onAnswerLost
         self.clock = clock
         self.lifecycle = lifecycle
         self.cacheLifetime = cacheLifetime
@@ -163,7 +177,7 @@ public actor TokenBroker {
             if lifecycle.decide(committed, now: clock.now()) != .refreshFirst { return committed }
         }
         // Read the store first: another process may have rotated the pair since this one cached it.
-        let stored = try await load(locationId)
+        var stored = try await load(locationId)
         if let known, stored.generation != known.generation, !force || stored.accessToken != known.accessToken {
             switch lifecycle.decide(stored, now: clock.now()) {
             case .use, .useAndRefresh: return stored
@@ -171,18 +185,112 @@ public actor TokenBroker {
             case .refreshFirst: break
             }
         }
-        guard stored.status == .active, let refreshToken = stored.refreshToken else {
+        guard stored.status == .active, stored.refreshToken != nil else {
             throw GatewayError.needsAuthorization(locationId)
         }
 
+        let attempt: RefreshAttempt
+        switch try await claim(stored) {
+        case .granted(let granted, let connection):
+            attempt = granted
+            stored = connection
+        case .refreshedElsewhere(let connection):
+            return connection
+        }
+        guard let refreshToken = stored.refreshToken else { throw GatewayError.needsAuthorization(locationId) }
         let grant: TokenGrant
         do {
             grant = try await endpoint.refresh(refreshToken: refreshToken)
         } catch {
-            return try await recover(from: error, refreshToken: refreshToken, connection: stored)
+            return try await recover(from: error, refreshToken: refreshToken, connection: stored, attempt: attempt)
         }
         refreshCount += 1
-        return try await commit(stored.refreshed(with: grant, at: clock.now()), expectedGeneration: stored.generation)
+        let committed = try await commit(stored.refreshed(with: grant, at: clock.now()), expectedGeneration: stored.generation)
+        await finish(attempt, .rotated)
+        return committed
+    }
+
+    private enum Claim {
+        /// This node spends the token of `connection` (the generation the attempt names).
+        case granted(RefreshAttempt, Connection)
+        /// Another node stored a usable pair meanwhile.
+        case refreshedElsewhere(Connection)
+    }
+
+    /// Claims the refresh of `stored`'s generation in the journal; while another node holds it, waits for that
+    /// node's pair, at most until its lease ends, then claims again.
+    private func claim(_ stored: Connection) async throws -> Claim {
+        var current = stored
+        // Bounded whatever the clock says: a claim is retried after each lease, a few leases at most.
+        for _ in 0..<4 {
+            guard current.status == .active, let refreshToken = current.refreshToken else {
+                throw GatewayError.needsAuthorization(current.locationId)
+            }
+            let now = clock.now()
+            let attempt = RefreshAttempt(
+                locationId: current.locationId, generation: current.generation,
+                tokenHash: RefreshAttempt.hash(refreshToken: refreshToken), node: node, startedAt: now,
+                leaseUntil: now.addingTimeInterval(lifecycle.refreshLease))
+            let claim: RefreshClaim
+            do {
+                claim = try await journal.claimRefresh(attempt, now: now)
+            } catch {
+                throw GatewayError.storeUnavailable("The connection store cannot be written: \(error)")
+            }
+            switch claim {
+            case .granted:
+                return .granted(attempt, current)
+            case .superseded:
+                current = try await load(current.locationId)
+                if let usable = try usable(current) { return .refreshedElsewhere(usable) }
+            case .held(let holder):
+                logger.debug(
+                    "another gateway is refreshing; waiting for its pair",
+                    metadata: ["location": "\(current.locationId)", "node": "\(holder.node)"])
+                let waits = max(1, Int((holder.leaseUntil.timeIntervalSince(now) / 0.1).rounded(.up)) + 1)
+                for _ in 0..<min(waits, Int(lifecycle.refreshLease * 10) + 1) {
+                    try await Task.sleep(for: .milliseconds(100))
+                    let again = try await load(current.locationId)
+                    guard again.generation == current.generation, again.status == .active else {
+                        current = again
+                        break
+                    }
+                }
+                if current.generation != stored.generation || current.status != .active {
+                    if let usable = try usable(current) { return .refreshedElsewhere(usable) }
+                }
+                if current.generation == stored.generation {
+                    logger.warning(
+                        "a refresh claimed by another gateway did not finish within its lease; claiming it",
+                        metadata: ["location": "\(current.locationId)", "node": "\(holder.node)"])
+                }
+            }
+        }
+        throw GatewayError.tokenUnavailable(
+            "Another gateway holds the refresh of location '\(stored.locationId)'; try again shortly.",
+            retryAfterSeconds: 1)
+    }
+
+    /// `connection` if its access token can be used now; throws when it never can.
+    private func usable(_ connection: Connection) throws -> Connection? {
+        switch lifecycle.decide(connection, now: clock.now()) {
+        case .use, .useAndRefresh: return connection
+        case .unusable(let error): throw error
+        case .refreshFirst:
+            guard connection.status == .active else { throw GatewayError.needsAuthorization(connection.locationId) }
+            return nil
+        }
+    }
+
+    /// Records how an attempt ended; a journal that cannot be written only leaves the attempt to its lease.
+    private func finish(_ attempt: RefreshAttempt, _ outcome: RefreshAttempt.Outcome) async {
+        do {
+            try await journal.finishRefresh(id: attempt.id, outcome: outcome, at: clock.now())
+        } catch {
+            logger.warning(
+                "refresh journal not updated; the attempt's lease ends by itself",
+                metadata: ["location": "\(attempt.locationId)", "error": "\(error)"])
+        }
     }
 
     /// Makes a rotated pair durable before anyone uses it.
@@ -215,11 +323,37 @@ public actor TokenBroker {
 
     /// Returns a newer connection that another process stored, or throws what the caller should see.
     private func recover(
-        from error: TokenEndpointError, refreshToken: String, connection: Connection
+        from error: TokenEndpointError, refreshToken: String, connection: Connection, attempt: RefreshAttempt
     ) async throws -> Connection {
         let locationId = connection.locationId
         switch error {
+        case .transient: await finish(attempt, .failed)
+        case .invalidGrant, .locationNotActive, .rejected: await finish(attempt, .refused)
+        }
+        switch error {
         case .invalidGrant(let message):
+            // Rotated by another gateway: the stored generation moved on.
+            let stored = try await load(locationId)
+            if stored.generation != connection.generation, stored.status == .active { return stored }
+            // Spent by an attempt whose answer never came back (a node that died in its call, a timeout): the new
+            // pair exists only at HighLevel. Waiting cannot help; say so now.
+            if let lost = try? await journal.refreshAttempts(locationId: locationId, limit: 20).first(where: {
+                $0.id != attempt.id && $0.generation == connection.generation && $0.tokenHash == attempt.tokenHash
+                    && $0.mayHaveSpentUnanswered
+            }) {
+                _ = try? await repository.markNeedsAuthorization(
+                    locationId: locationId, expectedGeneration: connection.generation,
+                    detail: "refresh token spent by an attempt of node \(lost.node) whose answer was lost: \(message)")
+                cache[locationId] = nil
+                onAnswerLost(locationId)
+                logger.critical(
+                    "refresh token was spent and its answer lost; location needs authorizing again",
+                    metadata: [
+                        "location": "\(locationId)", "attempt": "\(lost.id)", "attemptNode": "\(lost.node)",
+                        "generation": "\(connection.generation)",
+                    ])
+                throw GatewayError.needsAuthorization(locationId)
+            }
             // Before declaring the token dead, look again: a rotation by another gateway also makes ours "already
             // used", and that gateway may still be committing its pair, so keep looking for a moment.
             for attempt in 0..<invalidGrantRechecks {

@@ -25,12 +25,16 @@ public struct TokenLifecycle: Sendable {
     public var retryCap: TimeInterval
     /// HighLevel's `Location is not active` lasts until a human acts; asking every second would be noise.
     public var inactiveLocationRetry: TimeInterval
+    /// How long a node that claimed a refresh has it to itself (see ``RefreshJournal``): the token call's timeout
+    /// (15 s) and a margin. A node that dies in its call holds the other gateways up this long at most.
+    public var refreshLease: TimeInterval
 
     public init(
         marginFraction: Double = 0.1, maximumMargin: TimeInterval = 600, expirySkewFraction: Double = 0.02,
         maximumExpirySkew: TimeInterval = 30, retryBase: TimeInterval = 1, retryCap: TimeInterval = 60,
-        inactiveLocationRetry: TimeInterval = 60
+        inactiveLocationRetry: TimeInterval = 60, refreshLease: TimeInterval = 30
     ) {
+        self.refreshLease = refreshLease
         self.marginFraction = marginFraction
         self.maximumMargin = maximumMargin
         self.expirySkewFraction = expirySkewFraction

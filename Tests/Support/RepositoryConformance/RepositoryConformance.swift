@@ -13,7 +13,7 @@ struct ConformanceFailure: Error, CustomStringConvertible {
 
 public struct RepositoryConformance: Sendable, CustomTestStringConvertible {
     public typealias Store = KeyRepository & RoleRepository & ConnectionRepository & AuthorizationStateRepository
-        & AuditRepository & ConsoleSessionRepository
+        & AuditRepository & ConsoleSessionRepository & RefreshJournal
     public let name: String
     let body: @Sendable (any Store) async throws -> Void
 
@@ -259,6 +259,40 @@ public struct RepositoryConformance: Sendable, CustomTestStringConvertible {
             #expect(try await store.commitRefresh(revived, expectedGeneration: 2))
             let active = try #require(try await store.connection(locationId: "loc-1"))
             #expect(active.status == .active && active.statusDetail == nil)
+        },
+        .init(name: "a refresh is claimed by one attempt per generation, until it finishes or its lease ends") { store in
+            _ = try await store.save(connection())
+            let first = RefreshAttempt(
+                id: "a1", locationId: "loc-1", generation: 1, tokenHash: RefreshAttempt.hash(refreshToken: "refresh-1"),
+                node: "n1", startedAt: now, leaseUntil: now.addingTimeInterval(30))
+            #expect(try await store.claimRefresh(first, now: now) == .granted)
+            var second = first
+            (second.id, second.node, second.startedAt, second.leaseUntil) = ("a2", "n2", now.addingTimeInterval(31), now.addingTimeInterval(61))
+            #expect(try await store.claimRefresh(second, now: now.addingTimeInterval(1)) == .held(by: first))
+            // The first node died in its call: once its lease is over, another may try.
+            #expect(try await store.claimRefresh(second, now: now.addingTimeInterval(31)) == .granted)
+            var third = second
+            (third.id, third.startedAt) = ("a3", now.addingTimeInterval(32))
+            #expect(try await store.claimRefresh(third, now: now.addingTimeInterval(32)) == .held(by: second))
+            try await store.finishRefresh(id: "a2", outcome: .failed, at: now.addingTimeInterval(33))
+            #expect(try await store.claimRefresh(third, now: now.addingTimeInterval(34)) == .granted)
+            try await store.finishRefresh(id: "a3", outcome: .rotated, at: now.addingTimeInterval(35))
+            let attempts = try await store.refreshAttempts(locationId: "loc-1", limit: 10)
+            #expect(attempts.map(\.id) == ["a3", "a2", "a1"])
+            #expect(attempts.map(\.outcome) == [.rotated, .failed, nil])
+            #expect(attempts[1].finishedAt == now.addingTimeInterval(33) && attempts[2].node == "n1")
+            #expect(attempts.allSatisfy { $0.tokenHash == first.tokenHash && $0.generation == 1 })
+            #expect(try await store.refreshAttempts(locationId: "loc-1", limit: 1).map(\.id) == ["a3"])
+            // A claim over a generation that moved on, or on no connection, is told to read the store again.
+            var next = try #require(try await store.connection(locationId: "loc-1"))
+            (next.refreshToken, next.generation) = ("refresh-2", 2)
+            #expect(try await store.commitRefresh(next, expectedGeneration: 1))
+            var late = first
+            late.id = "a4"
+            #expect(try await store.claimRefresh(late, now: now.addingTimeInterval(40)) == .superseded)
+            late.locationId = "nowhere"
+            #expect(try await store.claimRefresh(late, now: now.addingTimeInterval(40)) == .superseded)
+            #expect(try await store.refreshAttempts(locationId: "nowhere", limit: 10).isEmpty)
         },
         .init(name: "an authorization state is used once, and not after it expires") { store in
             try await store.insertAuthorizationState(

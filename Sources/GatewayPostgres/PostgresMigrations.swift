@@ -1,0 +1,215 @@
+import Logging
+import PostgresNIO
+
+/// The schema, as named steps applied in order and recorded in `gateway_migrations`. Append-only: a released step is
+/// never edited; a change is a new step at the end.
+///
+/// Every opener (each `serve` and each command) runs ``apply(on:logger:)``: one transaction that first takes a
+/// transaction-scoped advisory lock, so processes that start at once apply each step exactly once, the others waiting
+/// and then finding it done. PostgreSQL's DDL is transactional: a step that fails leaves nothing half made.
+enum PostgresMigrations {
+    /// The advisory lock's key: fixed, so every version of the gateway contends on the same one.
+    static let lockKey: Int64 = 0x4347_5750_4d49_4752  // "CGWPMIGR"
+
+    struct Step {
+        let name: String
+        let sql: [String]
+    }
+
+    static let steps: [Step] = [
+        Step(
+            name: "v1: keys, roles, connections, authorization states, audit trail, console sessions, seal",
+            sql: [
+                """
+                CREATE TABLE gateway_seal (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    fingerprint TEXT NOT NULL,
+                    sealed_at DOUBLE PRECISION NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE connections (
+                    location_id TEXT PRIMARY KEY,
+                    kind TEXT NOT NULL,
+                    access_token BYTEA NOT NULL,
+                    refresh_token BYTEA,
+                    issued_at DOUBLE PRECISION,
+                    expires_at DOUBLE PRECISION,
+                    scope TEXT,
+                    company_id TEXT,
+                    user_id TEXT,
+                    status TEXT NOT NULL,
+                    status_detail TEXT,
+                    generation BIGINT NOT NULL,
+                    created_at DOUBLE PRECISION NOT NULL,
+                    updated_at DOUBLE PRECISION NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE authorization_states (
+                    state TEXT PRIMARY KEY,
+                    location_id TEXT,
+                    created_at DOUBLE PRECISION NOT NULL,
+                    expires_at DOUBLE PRECISION NOT NULL,
+                    used_at DOUBLE PRECISION
+                )
+                """,
+                """
+                CREATE TABLE api_keys (
+                    id TEXT PRIMARY KEY,
+                    name TEXT NOT NULL,
+                    role TEXT NOT NULL,
+                    secret_hash BYTEA NOT NULL,
+                    locations TEXT,
+                    rate TEXT,
+                    burst BIGINT,
+                    expires_at DOUBLE PRECISION,
+                    created_at DOUBLE PRECISION NOT NULL,
+                    last_used_at DOUBLE PRECISION,
+                    revoked_at DOUBLE PRECISION,
+                    previous_secret_hash BYTEA,
+                    previous_expires_at DOUBLE PRECISION
+                )
+                """,
+                "CREATE INDEX api_keys_role ON api_keys(role)",
+                """
+                CREATE TABLE roles (
+                    name TEXT PRIMARY KEY,
+                    scopes TEXT NOT NULL,
+                    created_at DOUBLE PRECISION NOT NULL
+                )
+                """,
+                // Times in epoch ms, durations in µs: integers read back exactly as they were hashed.
+                """
+                CREATE TABLE audit_records (
+                    seq BIGINT PRIMARY KEY,
+                    time_ms BIGINT NOT NULL,
+                    request_id TEXT NOT NULL,
+                    key_id TEXT,
+                    key_name TEXT,
+                    role TEXT,
+                    method TEXT NOT NULL,
+                    route TEXT NOT NULL,
+                    path TEXT NOT NULL,
+                    location_id TEXT,
+                    contact_id TEXT,
+                    resource_id TEXT,
+                    status BIGINT NOT NULL,
+                    outcome TEXT NOT NULL,
+                    upstream_status BIGINT,
+                    upstream_attempts BIGINT NOT NULL,
+                    duration_us BIGINT NOT NULL,
+                    client TEXT,
+                    count BIGINT,
+                    prev_hash TEXT NOT NULL,
+                    hash TEXT NOT NULL
+                )
+                """,
+                "CREATE INDEX audit_records_time ON audit_records(time_ms)",
+                "CREATE INDEX audit_records_key ON audit_records(key_id)",
+                "CREATE INDEX audit_records_location ON audit_records(location_id)",
+                // One row at most: where verification starts after a prune.
+                """
+                CREATE TABLE audit_checkpoint (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    seq BIGINT NOT NULL,
+                    hash TEXT NOT NULL,
+                    pruned_before_ms BIGINT NOT NULL,
+                    pruned_at_ms BIGINT NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE audit_signed_checkpoints (
+                    id BIGSERIAL PRIMARY KEY,
+                    seq BIGINT NOT NULL,
+                    note TEXT NOT NULL
+                )
+                """,
+                "CREATE INDEX audit_signed_checkpoints_seq ON audit_signed_checkpoints(seq)",
+                // Only the token's SHA-256 (ConsoleSession): the cookie itself is never stored.
+                """
+                CREATE TABLE console_sessions (
+                    token_hash TEXT PRIMARY KEY,
+                    key_id TEXT NOT NULL,
+                    created_at DOUBLE PRECISION NOT NULL,
+                    expires_at DOUBLE PRECISION NOT NULL
+                )
+                """,
+                "CREATE INDEX console_sessions_expires_at ON console_sessions(expires_at)",
+            ]),
+        Step(
+            name: "v2: refresh journal",
+            sql: [
+                // One row per try at spending a refresh token, committed before the token endpoint is called.
+                """
+                CREATE TABLE refresh_attempts (
+                    id TEXT PRIMARY KEY,
+                    location_id TEXT NOT NULL,
+                    generation BIGINT NOT NULL,
+                    token_hash TEXT NOT NULL,
+                    node TEXT NOT NULL,
+                    started_at DOUBLE PRECISION NOT NULL,
+                    lease_until DOUBLE PRECISION NOT NULL,
+                    outcome TEXT,
+                    finished_at DOUBLE PRECISION
+                )
+                """,
+                "CREATE INDEX refresh_attempts_location ON refresh_attempts(location_id, started_at)",
+            ]),
+    ]
+
+    /// What the migration found about the seal.
+    enum Seal: Equatable {
+        case matches
+        case sealedNow
+        case mismatch(stored: String)
+    }
+
+    /// Applies the steps not yet applied and checks (or, on a new database, writes) the secret's fingerprint, all
+    /// under the advisory lock in one transaction. Returns the names applied now.
+    static func apply(on connection: PostgresConnection, fingerprint: String, now: Double, logger: Logger) async throws
+        -> (applied: [String], seal: Seal)
+    {
+        try await connection.withTransaction(logger: logger) { connection in
+            try await connection.query("SELECT pg_advisory_xact_lock(\(lockKey))", logger: logger)
+            try await connection.query(
+                """
+                CREATE TABLE IF NOT EXISTS gateway_migrations (
+                    name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())
+                """, logger: logger)
+            var done = Set<String>()
+            for try await name in try await connection.query("SELECT name FROM gateway_migrations", logger: logger)
+                .decode(String.self)
+            {
+                done.insert(name)
+            }
+            var applied: [String] = []
+            for step in steps where !done.contains(step.name) {
+                for statement in step.sql {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+                try await connection.query("INSERT INTO gateway_migrations (name) VALUES (\(step.name))", logger: logger)
+                applied.append(step.name)
+            }
+            var stored: String?
+            for try await value in try await connection.query(
+                "SELECT fingerprint FROM gateway_seal WHERE id = 1", logger: logger
+            ).decode(String.self) {
+                stored = value
+            }
+            let seal: Seal
+            switch stored {
+            case nil:
+                try await connection.query(
+                    "INSERT INTO gateway_seal (id, fingerprint, sealed_at) VALUES (1, \(fingerprint), \(now))",
+                    logger: logger)
+                seal = .sealedNow
+            case fingerprint?:
+                seal = .matches
+            case let other?:
+                seal = .mismatch(stored: other)
+            }
+            return (applied, seal)
+        }
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import GatewayCore
+import Logging
+import PostgresNIO
+
+/// The shared store: one PostgreSQL database that several gateways (and every CLI command) use at once.
+///
+/// Upstream tokens are sealed with `TokenCipher` before they reach a row, under a key derived from
+/// `GATEWAY_SECRET_KEY`; the database keeps only a fingerprint of that secret (``GatewaySecret/storeFingerprint``), so
+/// that a node started with another secret refuses to start instead of failing to open every token later.
+///
+/// The pool (`PostgresClient`) runs from ``open(url:secret:logger:)`` until ``close()``: the schema is migrated and the
+/// seal checked before a server builds its services, so the client cannot wait for the service group to start it.
+/// The audit writer appends from its own thread and must block; it uses a connection of its own
+/// (``BlockingConnection``) through postgres-nio's future-based API, never the Swift concurrency pool.
+public final class PostgresStore: StoreHealth, Sendable {
+    let client: PostgresClient
+    let cipher: TokenCipher
+    let logger: Logger
+    let writer: BlockingConnection
+    public let url: PostgresURL
+    private let runner: Task<Void, Never>
+
+    /// Opening failed: one line that names the database and says what to do.
+    public struct Unavailable: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    private init(url: PostgresURL, client: PostgresClient, runner: Task<Void, Never>, cipher: TokenCipher, logger: Logger)
+        throws
+    {
+        self.url = url
+        self.client = client
+        self.runner = runner
+        self.cipher = cipher
+        self.logger = logger
+        self.writer = BlockingConnection(configuration: try url.connectionConfiguration, logger: logger)
+    }
+
+    /// Connects, brings the schema up to date under an advisory lock, and checks that the database was sealed with
+    /// `secret` (sealing a new one with it).
+    public static func open(url: PostgresURL, secret: GatewaySecret, logger: Logger) async throws -> PostgresStore {
+        do {
+            // Migrations on a connection of their own: an unreachable server fails this one attempt, with its
+            // reason, where the pool would keep retrying.
+            var direct = try url.connectionConfiguration
+            direct.options.connectTimeout = .seconds(5)
+            let connection = try await PostgresConnection.connect(configuration: direct, id: 0, logger: logger)
+            let applied: [String]
+            let seal: PostgresMigrations.Seal
+            do {
+                (applied, seal) = try await PostgresMigrations.apply(
+                    on: connection, fingerprint: secret.storeFingerprint, now: Date().timeIntervalSince1970,
+                    logger: logger)
+            } catch {
+                try? await connection.close()
+                throw error
+            }
+            try? await connection.close()
+            for name in applied { logger.notice("applied a schema migration", metadata: ["migration": "\(name)"]) }
+            switch seal {
+            case .matches: break
+            case .sealedNow: logger.notice("sealed a new database with this GATEWAY_SECRET_KEY's fingerprint")
+            case .mismatch(let stored):
+                throw Unavailable(
+                    description: "\(url.redacted) was sealed with another GATEWAY_SECRET_KEY (fingerprint \(stored), "
+                        + "this node's is \(secret.storeFingerprint)): start every gateway with the same key")
+            }
+            var configuration = url.clientConfiguration
+            configuration.options.connectTimeout = .seconds(5)
+            let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+            let runner = Task { await client.run() }
+            return try PostgresStore(
+                url: url, client: client, runner: runner, cipher: TokenCipher(secret: secret), logger: logger)
+        } catch let error as Unavailable {
+            throw error
+        } catch {
+            throw Unavailable(description: "cannot open \(url.redacted): \(Self.describe(error))")
+        }
+    }
+
+    /// Closes the pool and the writer's connection. Calls after this fail.
+    public func close() async {
+        writer.close()
+        runner.cancel()
+        await runner.value
+    }
+
+    /// Answers when the database does: for `/readyz`.
+    public func ping() async throws {
+        try await client.query("SELECT 1", logger: logger)
+    }
+
+    /// One line for an error from the database: postgres-nio's own description hides the server's message.
+    public static func describe(_ error: any Error) -> String {
+        guard let error = error as? PSQLError else { return "\(error)" }
+        if let message = error.serverInfo?[.message] {
+            let state = error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
+            return message + state
+        }
+        if let underlying = error.underlying { return "\(error.code): \(underlying)" }
+        return "\(error.code)"
+    }
+}
+
+extension PostgresStore {
+    /// Runs `body` in one transaction on a pooled connection.
+    func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await client.withConnection { connection in
+            try await connection.withTransaction(logger: logger) { connection in try await body(connection) }
+        }
+    }
+
+    /// The rows of `query`, collected.
+    func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
+        try await client.query(query, logger: logger).collect()
+    }
+}
+
+extension PostgresConnection {
+    /// The rows of `query`, collected.
+    func rows(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRow] {
+        try await self.query(query, logger: logger).collect()
+    }
+}

@@ -1,0 +1,211 @@
+import CurlHTTP
+import Foundation
+import GatewayApp
+import GatewayCore
+import HighLevelSandbox
+import TestPostgres
+import Testing
+
+/// Gateways on one PostgreSQL database, with the sandbox over HTTP as HighLevel: refresh once per expiry whatever the
+/// number of nodes, and a refresh journal that tells a rotation elsewhere from a spent token whose answer was lost.
+@Suite(.enabled(if: TestPostgres.enabled)) struct PostgresGatewayTests {
+    static func concurrentCalls(_ gateways: [TestGateway], each count: Int) async throws -> [Int] {
+        try await withThrowingTaskGroup(of: Int.self) { group in
+            for gateway in gateways {
+                for index in 0..<count {
+                    group.addTask {
+                        try await gateway.call(
+                            "GET", "/contacts/?locationId=\(TestGateway.location)&limit=\(1 + index % 5)"
+                        ).status
+                    }
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+    }
+
+    /// Two gateways (or more) on one database, stopped and the database dropped whatever the body does.
+    static func withNodes(
+        _ count: Int, _ options: TestGateway.Options = .init(), _ body: ([TestGateway], TestDatabase) async throws -> Void
+    ) async throws {
+        let database = try await TestPostgres.makeDatabase()
+        var nodes: [TestGateway] = []
+        do {
+            var first = options
+            first.postgres = database
+            first.node = "node-0"
+            nodes.append(try await TestGateway.start(first))
+            for index in 1..<count {
+                var next = options
+                next.sharing = nodes[0]
+                next.node = "node-\(index)"
+                nodes.append(try await TestGateway.start(next))
+            }
+            try await body(nodes, database)
+        } catch {
+            for node in nodes.reversed() { await node.stop() }
+            await database.drop()
+            throw error
+        }
+        for node in nodes.reversed() { await node.stop() }
+        await database.drop()
+    }
+
+    @Test func twoGatewaysCallTheTokenEndpointOncePerExpiry() async throws {
+        var options = TestGateway.Options()
+        options.tokenLifetime = .seconds(3)
+        try await Self.withNodes(2, options) { nodes, _ in
+            let before = try await nodes[0].storedConnection()
+            for round in 1...2 {
+                try await Task.sleep(for: .milliseconds(3100))
+                let requestsBefore = nodes[0].sandbox.stats().tokenRequests
+                let statuses = try await Self.concurrentCalls(nodes, each: 40)
+                let stats = nodes[0].sandbox.stats()
+                print("postgres refresh race, round \(round): \(statuses.filter { $0 == 200 }.count) of 80 answered 200; "
+                    + "\(stats.tokenRequests - requestsBefore) token call(s), \(stats.invalidGrants) invalid grant(s)")
+                #expect(statuses.allSatisfy { $0 == 200 }, "\(Dictionary(grouping: statuses, by: { $0 }).mapValues(\.count))")
+                #expect(stats.tokenRequests - requestsBefore == 1, "round \(round)")
+                #expect(stats.refreshGrants == round && stats.invalidGrants == 0)
+            }
+            let after = try await nodes[1].storedConnection()
+            #expect(after.generation == before.generation + 2 && after.status == .active)
+            let journal = try await nodes[0].gateway.repositories.refreshJournal.refreshAttempts(
+                locationId: TestGateway.location, limit: 10)
+            #expect(journal.count == 2 && journal.allSatisfy { $0.outcome == .rotated }, "\(journal)")
+            #expect(journal.map(\.generation) == [before.generation + 1, before.generation])
+            #expect(Set(journal.map(\.node)).isSubset(of: ["node-0", "node-1"]))
+        }
+    }
+
+    @Test func aNodeThatDiedMidRefreshHoldsTheOthersUpOnlyForItsLease() async throws {
+        var options = TestGateway.Options()
+        options.tokenLifetime = .seconds(2)
+        options.lifecycle = TokenLifecycle(refreshLease: 2)
+        try await Self.withNodes(2, options) { nodes, _ in
+            try await Task.sleep(for: .milliseconds(2100))
+            // A node claimed the refresh and died before calling HighLevel: the token is still good.
+            let stored = try await nodes[0].storedConnection()
+            let dead = try await Self.claimAsDeadNode(stored, in: nodes[0], lease: 2)
+            let started = ContinuousClock.now
+            let statuses = try await Self.concurrentCalls(nodes, each: 10)
+            let waited = ContinuousClock.now - started
+            #expect(statuses.allSatisfy { $0 == 200 }, "\(statuses)")
+            #expect(waited >= .milliseconds(1500) && waited < .seconds(10), "\(waited)")
+            #expect(nodes[0].sandbox.stats().refreshGrants == 1 && nodes[0].sandbox.stats().invalidGrants == 0)
+            let journal = try await nodes[0].gateway.repositories.refreshJournal.refreshAttempts(
+                locationId: TestGateway.location, limit: 10)
+            #expect(journal.count == 2 && journal.last == dead && journal.first?.outcome == .rotated)
+        }
+    }
+
+    @Test func aTokenSpentByAnAnswerThatWasLostNeedsAuthorizationAtOnce() async throws {
+        var options = TestGateway.Options()
+        options.tokenLifetime = .seconds(2)
+        options.lifecycle = TokenLifecycle(refreshLease: 1)
+        let logs = LogCapture()
+        options.logger = logs.logger()
+        try await Self.withNodes(1, options) { nodes, _ in
+            let gw = nodes[0]
+            try await Task.sleep(for: .milliseconds(2100))
+            // A node claimed the refresh, spent the token at HighLevel, and died before its answer was stored.
+            let stored = try await gw.storedConnection()
+            _ = try await Self.claimAsDeadNode(stored, in: gw, lease: 1)
+            let spent = try await Self.spend(try #require(stored.refreshToken), at: gw)
+            #expect(spent == 200)
+
+            let started = ContinuousClock.now
+            let response = try await gw.call("GET", "/contacts/?locationId=\(TestGateway.location)")
+            let took = ContinuousClock.now - started
+            try response.expectProblem(503, containing: "authorize it again")
+            // At once: no rechecking for a rotation that the journal says did not happen here.
+            #expect(took < .milliseconds(2500), "\(took)")
+            let dead = try await gw.storedConnection()
+            #expect(dead.status == .needsAuthorization && dead.statusDetail?.contains("answer was lost") == true)
+            #expect(logs.text.contains("refresh token was spent and its answer lost"), "\(logs.text.suffix(2000))")
+            let metrics = try await gw.call("GET", "/metrics", key: nil)
+            #expect(metrics.text.contains("gateway_token_refresh_answers_lost_total 1"))
+        }
+    }
+
+    /// Journals an attempt as a node that then died would have left it: claimed, never finished.
+    static func claimAsDeadNode(_ stored: Connection, in gw: TestGateway, lease: TimeInterval) async throws
+        -> RefreshAttempt
+    {
+        let now = Date()
+        let attempt = RefreshAttempt(
+            locationId: stored.locationId, generation: stored.generation,
+            tokenHash: RefreshAttempt.hash(refreshToken: try #require(stored.refreshToken)), node: "dead-node",
+            startedAt: now, leaseUntil: now.addingTimeInterval(lease))
+        #expect(try await gw.gateway.repositories.refreshJournal.claimRefresh(attempt, now: now) == .granted)
+        return attempt
+    }
+
+    /// Spends a refresh token at the sandbox's token endpoint behind the gateways' backs.
+    static func spend(_ refreshToken: String, at gw: TestGateway) async throws -> Int {
+        let form = "client_id=sandbox-client-id&client_secret=sandbox-client-secret&grant_type=refresh_token"
+            + "&refresh_token=\(refreshToken)&user_type=Location"
+        return try await gw.client.execute(
+            CurlRequest(
+                method: "POST", url: gw.sandboxURL + "/oauth/token",
+                headers: [("Content-Type", "application/x-www-form-urlencoded")], body: Array(form.utf8))
+        ).status
+    }
+}
+
+/// `serve` and the commands, as built, on a PostgreSQL database: what an operator types.
+@Suite(.enabled(if: TestPostgres.enabled), .serialized) struct PostgresProcessTests {
+    @Test func serveAndEveryCommandWorkOnPostgresAndRefuseWithOneLine() async throws {
+        let database = try await TestPostgres.makeDatabase()
+        defer { Task { await database.drop() } }
+        let secret = GatewaySecret.generate().base64
+        let environment = ["GATEWAY_SECRET_KEY": secret, "GATEWAY_DATABASE": database.url]
+        func command(_ arguments: [String], _ environment: [String: String]) async throws -> Executable.Result {
+            try await blocking { try Executable.run(arguments, environment: environment) }
+        }
+
+        // No secret: PostgreSQL needs the one every gateway shares.
+        CLI.expectFailure(
+            try await command(["keys", "list"], ["GATEWAY_SECRET_KEY": "", "GATEWAY_DATABASE": database.url]),
+            containing: "GATEWAY_SECRET_KEY is required with PostgreSQL")
+        // Nothing listens: one line, exit 1, no password shown.
+        let unreachable = try await command(
+            ["keys", "list"],
+            ["GATEWAY_SECRET_KEY": secret, "GATEWAY_DATABASE": "postgres://u:hunter2@127.0.0.1:1/x?sslmode=disable"])
+        CLI.expectFailure(unreachable, containing: "cannot open postgres://u@127.0.0.1:1/x")
+        #expect(!unreachable.stderr.contains("hunter2"))
+
+        let server = try await ServerProcess.start(arguments: ["serve", "--listen", "127.0.0.1:0"], environment: environment)
+        defer { server.stop() }
+        let created = try await command(["keys", "create", "--name", "ops", "--role", "reader", "--output", "json"], environment)
+        #expect(created.status == 0, "\(created.stderr)")
+        let key = try #require(try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as? [String: Any])
+        let secretKey = try #require(key["key"] as? String)
+        // The key made by the command works on the server: no connection yet (503), not an unknown key (401).
+        let client = try CurlHTTPClient()
+        defer { client.shutdown() }
+        var status = 0
+        for _ in 0..<40 {
+            status = try await client.execute(
+                CurlRequest(
+                    method: "GET", url: "http://127.0.0.1:\(server.port)/contacts/?locationId=loc-9",
+                    headers: [("Authorization", "Bearer \(secretKey)")])
+            ).status
+            if status != 401 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(status == 503)
+        #expect(try await command(["connections", "add-token", "--location", "loc-9", "--token", "pit-1"], environment).status == 0)
+        #expect(try await command(["connections", "list", "--output", "json"], environment).stdout.contains("loc-9"))
+        #expect(try await command(["roles", "create", "support", "--scopes", "contacts.readonly"], environment).status == 0)
+        #expect(try await command(["roles", "list"], environment).stdout.contains("support"))
+        let verified = try await command(["audit", "verify"], environment)
+        #expect(verified.status == 0, "\(verified.stdout) \(verified.stderr)")
+        #expect(try await command(["audit", "list", "--output", "json"], environment).stdout.contains("loc-9"))
+
+        // A node with another secret than the one the database was sealed with refuses to start.
+        let stranger = ["GATEWAY_SECRET_KEY": GatewaySecret.generate().base64, "GATEWAY_DATABASE": database.url]
+        CLI.expectFailure(try await command(["keys", "list"], stranger), containing: "sealed with another GATEWAY_SECRET_KEY")
+        let refused = try await command(["serve", "--listen", "127.0.0.1:0"], stranger)
+        CLI.expectFailure(refused, containing: "sealed with another GATEWAY_SECRET_KEY")
+    }
+}

@@ -1,0 +1,26 @@
+import Foundation
+import GatewayCore
+import GatewayPostgres
+import Logging
+import RepositoryConformance
+import TestPostgres
+import Testing
+
+/// The conformance suite against a real PostgreSQL server, a new database for each case.
+@Suite(.enabled(if: TestPostgres.enabled)) struct PostgresStoreConformanceTests {
+    @Test(arguments: RepositoryConformance.cases)
+    func conforms(_ check: RepositoryConformance) async throws {
+        let database = try await TestPostgres.makeDatabase()
+        let store = try await PostgresStore.open(
+            url: database.location, secret: GatewaySecret.generate(), logger: Logger(label: "test"))
+        do {
+            try await check.run(on: store)
+        } catch {
+            await store.close()
+            await database.drop()
+            throw error
+        }
+        await store.close()
+        await database.drop()
+    }
+}
