@@ -60,8 +60,8 @@ import Testing
             let statuses = try await a + b
             #expect(statuses.allSatisfy { $0 == 200 }, "statuses: \(Dictionary(grouping: statuses, by: { $0 }).mapValues(\.count))")
             let stats = first.sandbox.stats()
-            // Each process refreshes at most once; a loser's "invalid grant" is resolved by reading the store again.
-            #expect(stats.refreshGrants >= 1 && stats.refreshGrants <= 2)
+            // One refresh for both: the refresh journal in the shared file gives the refresh to one of them.
+            #expect(stats.refreshGrants == 1 && stats.invalidGrants == 0)
             #expect(try await first.storedConnection().status == .active)
             // And the stored refresh token is the live one: the next refresh with it works.
             try await Task.sleep(for: .milliseconds(2100))
@@ -165,11 +165,13 @@ import Testing
         options.auditDurability = .async
         try await withGateway(options) { gw in
             try await Task.sleep(for: .milliseconds(2100))
-            // Another process holds the write lock longer than the gateway's busy timeout (5 s).
-            let path = gw.databasePath
-            let lock = try await StoreLock.hold(path, seconds: 7)
-            let failed = try await gw.call("GET", "/contacts/?locationId=\(TestGateway.location)")
-            try failed.expectProblem(503, containing: "tries again")
+            // The refresh is claimed (journaled) while the store is writable; HighLevel answers slowly, and meanwhile
+            // another process takes the write lock for longer than the gateway's busy timeout (5 s).
+            gw.sandbox.addFault(SandboxFault(pathPrefix: "/oauth/token", delayMilliseconds: 1500))
+            async let failed = gw.call("GET", "/contacts/?locationId=\(TestGateway.location)")
+            try await Task.sleep(for: .milliseconds(700))
+            let lock = try await StoreLock.hold(gw.databasePath, seconds: 7)
+            try await failed.expectProblem(503, containing: "tries again")
             #expect(gw.sandbox.stats().refreshGrants == 1)
             try await lock.released()
             let recovered = try await gw.call("GET", "/contacts/?locationId=\(TestGateway.location)")
@@ -180,6 +182,26 @@ import Testing
             #expect(stats.refreshGrants == 2)
             #expect(stats.invalidGrants == 0)
             #expect(try await gw.storedConnection().generation == 3)
+        }
+    }
+
+    @Test func aStoreThatCannotJournalTheRefreshStopsItBeforeHighLevelIsCalled() async throws {
+        var options = TestGateway.Options()
+        options.tokenLifetime = .seconds(2)
+        options.auditDurability = .async
+        try await withGateway(options) { gw in
+            try await Task.sleep(for: .milliseconds(2100))
+            let tokenRequests = gw.sandbox.stats().tokenRequests
+            let lock = try await StoreLock.hold(gw.databasePath, seconds: 7)
+            let failed = try await gw.call("GET", "/contacts/?locationId=\(TestGateway.location)")
+            try failed.expectProblem(503, containing: "cannot be written")
+            // The token was not spent: a refresh that could not be journaled is not made.
+            #expect(gw.sandbox.stats().tokenRequests == tokenRequests)
+            try await lock.released()
+            let recovered = try await gw.call("GET", "/contacts/?locationId=\(TestGateway.location)")
+            #expect(recovered.status == 200, "\(recovered.text)")
+            #expect(gw.sandbox.stats().refreshGrants == 1 && gw.sandbox.stats().invalidGrants == 0)
+            #expect(try await gw.storedConnection().generation == 2)
         }
     }
 }
