@@ -73,7 +73,9 @@ public struct Gateway: Sendable {
             connections: repositories.connections, states: repositories.authorizationStates, settings: oauth,
             endpoint: endpoint, tokenCheck: PrivateTokenCheck(client: measured, upstreamURL: settings.upstreamURL),
             clock: clock)
-        self.audit = AuditTrail(ledger: repositories.audit, durability: settings.auditDurability, logger: logger)
+        self.audit = AuditTrail(
+            ledger: repositories.audit, durability: settings.auditDurability, logger: logger,
+            node: settings.resolvedNode)
         self.failedAuthentications = settings.authFailureLimit.map { FailedAuthenticationGuard(rate: $0, clock: clock) }
         self.node = settings.resolvedNode
         self.clock = clock

@@ -156,6 +156,7 @@ enum PostgresMigrations {
                 """,
                 "CREATE INDEX refresh_attempts_location ON refresh_attempts(location_id, started_at)",
             ]),
+        Step(name: "v3: the node of each audit record", sql: ["ALTER TABLE audit_records ADD COLUMN node TEXT"]),
     ]
 
     /// What the migration found about the seal.

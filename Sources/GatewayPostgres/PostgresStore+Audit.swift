@@ -23,7 +23,7 @@ extension PostgresStore: AuditRepository {
         ) AS tail ORDER BY rank LIMIT 1
         """
 
-    /// Records per INSERT: 21 parameters each, well under the protocol's 65,535.
+    /// Records per INSERT: one parameter per field each, well under the protocol's 65,535.
     static let auditInsertChunk = 1_000
 
     public func appendAudit(_ events: [AuditRecord]) throws {

@@ -40,6 +40,11 @@ public final class PostgresStore: StoreHealth, Sendable {
     /// Connects, brings the schema up to date under an advisory lock, and checks that the database was sealed with
     /// `secret` (sealing a new one with it).
     public static func open(url: PostgresURL, secret: GatewaySecret, logger: Logger) async throws -> PostgresStore {
+        // The pool runs from here, so that it is running by the time the store is first used.
+        var configuration = url.clientConfiguration
+        configuration.options.connectTimeout = .seconds(5)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        let runner = Task { await client.run() }
         do {
             // Migrations on a connection of their own: an unreachable server fails this one attempt, with its
             // reason, where the pool would keep retrying.
@@ -66,15 +71,13 @@ public final class PostgresStore: StoreHealth, Sendable {
                     description: "\(url.redacted) was sealed with another GATEWAY_SECRET_KEY (fingerprint \(stored), "
                         + "this node's is \(secret.storeFingerprint)): start every gateway with the same key")
             }
-            var configuration = url.clientConfiguration
-            configuration.options.connectTimeout = .seconds(5)
-            let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-            let runner = Task { await client.run() }
             return try PostgresStore(
                 url: url, client: client, runner: runner, cipher: TokenCipher(secret: secret), logger: logger)
         } catch let error as Unavailable {
+            runner.cancel()
             throw error
         } catch {
+            runner.cancel()
             throw Unavailable(description: "cannot open \(url.redacted): \(Self.describe(error))")
         }
     }

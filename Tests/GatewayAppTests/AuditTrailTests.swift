@@ -126,7 +126,7 @@ import Testing
                 UPDATE audit_records SET seq = seq - 999999 WHERE seq > 1000000;
                 INSERT INTO audit_records SELECT 4, time_ms, 'forged', key_id, key_name, role, method, route, path,
                     location_id, contact_id, resource_id, status, outcome, upstream_status, upstream_attempts,
-                    duration_us, client, hash, hash, count FROM audit_records WHERE seq = 3;
+                    duration_us, client, hash, hash, count, node FROM audit_records WHERE seq = 3;
                 """, 4)
             case .swap:
                 ("""

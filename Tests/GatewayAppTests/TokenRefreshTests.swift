@@ -167,10 +167,13 @@ import Testing
             try await Task.sleep(for: .milliseconds(2100))
             // The refresh is claimed (journaled) while the store is writable; HighLevel answers slowly, and meanwhile
             // another process takes the write lock for longer than the gateway's busy timeout (5 s).
-            gw.sandbox.addFault(SandboxFault(pathPrefix: "/oauth/token", delayMilliseconds: 1500))
+            gw.sandbox.addFault(SandboxFault(pathPrefix: "/oauth/token", delayMilliseconds: 4000))
             async let failed = gw.call("GET", "/contacts/?locationId=\(TestGateway.location)")
-            try await Task.sleep(for: .milliseconds(700))
-            let lock = try await StoreLock.hold(gw.databasePath, seconds: 7)
+            let journal = gw.gateway.repositories.refreshJournal
+            for _ in 0..<200 where try await journal.refreshAttempts(locationId: TestGateway.location, limit: 1).isEmpty {
+                try await Task.sleep(for: .milliseconds(25))
+            }
+            let lock = try await StoreLock.hold(gw.databasePath, seconds: 9)
             try await failed.expectProblem(503, containing: "tries again")
             #expect(gw.sandbox.stats().refreshGrants == 1)
             try await lock.released()
@@ -192,7 +195,8 @@ import Testing
         try await withGateway(options) { gw in
             try await Task.sleep(for: .milliseconds(2100))
             let tokenRequests = gw.sandbox.stats().tokenRequests
-            let lock = try await StoreLock.hold(gw.databasePath, seconds: 7)
+            // Longer than the busy timeout (5 s) with room to spare on a loaded machine.
+            let lock = try await StoreLock.hold(gw.databasePath, seconds: 10)
             let failed = try await gw.call("GET", "/contacts/?locationId=\(TestGateway.location)")
             try failed.expectProblem(503, containing: "cannot be written")
             // The token was not spent: a refresh that could not be journaled is not made.

@@ -33,6 +33,8 @@ public struct AuditRecord: Sendable, Equatable {
     public var client: String?
     /// For a record that stands for a run of requests (failed authentications from one client): how many.
     public var count: Int?
+    /// The gateway that wrote the record (several may share one trail); set by the trail as it commits.
+    public var node: String?
     public var prevHash: String = ""
     public var hash: String = ""
 
@@ -117,6 +119,7 @@ public struct AuditRecord: Sendable, Equatable {
         .text("client", "client", get: { $0.client }, set: { $0.client = $1 }),
         .integer("count", "count", hashing: .whenPresent, get: { $0.count.map(Int64.init) },
                  set: { $0.count = $1.map(Int.init) }),
+        .text("node", "node", hashing: .whenPresent, get: { $0.node }, set: { $0.node = $1 }),
         .text("prevHash", "prev_hash", hashing: .never, get: { $0.prevHash }, set: { $0.prevHash = $1 ?? "" }),
         .text("hash", "hash", hashing: .never, get: { $0.hash }, set: { $0.hash = $1 ?? "" }),
     ]

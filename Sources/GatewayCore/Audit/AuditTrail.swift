@@ -44,12 +44,15 @@ public final class AuditTrail: AuditSink, Sendable {
     private let trustFor: Duration
     /// A batch in flight for longer than this means the store is stuck (locked, slow disk).
     private let stuckAfter: Duration
+    /// Written into every record that names no node.
+    private let node: String?
 
     public init(
         ledger: any AuditLedger, durability: Durability = .commit, logger: Logger = Logger(label: "audit"),
         maxBatch: Int = 4096, asyncQueueLimit: Int = 100_000, trustFor: Duration = .seconds(1),
-        stuckAfter: Duration = .seconds(1)
+        stuckAfter: Duration = .seconds(1), node: String? = nil
     ) {
+        self.node = node
         self.ledger = ledger
         self.durability = durability
         self.logger = logger
@@ -60,6 +63,8 @@ public final class AuditTrail: AuditSink, Sendable {
     }
 
     public func record(_ event: AuditRecord) async throws {
+        var event = event
+        if event.node == nil { event.node = node }
         switch durability {
         case .commit:
             try await withCheckedThrowingContinuation { waiter in enqueue(Pending(event: event, waiter: waiter)) }

@@ -40,12 +40,14 @@ public struct RepositoryConformance: Sendable, CustomTestStringConvertible {
     }
 
     static func record(_ index: Int, key: String? = "k1", status: Int = 200, at offset: TimeInterval = 0) -> AuditRecord {
-        AuditRecord(
+        var record = AuditRecord(
             time: now.addingTimeInterval(offset), requestId: "r\(index)", method: "GET", route: "GET /contacts/{contactId}",
             path: "/contacts/c\(index)", status: status, outcome: AuditRecord.outcome(forGatewayStatus: status),
             keyId: key, keyName: key.map { "name of \($0)" }, role: "reader", locationId: "loc-a", contactId: "c\(index)",
             upstreamStatus: status == 200 ? 200 : nil, upstreamAttempts: status == 200 ? 1 : 0, durationMs: 1.5,
             client: "127.0.0.1", count: index == 3 ? 42 : nil)
+        record.node = index == 2 ? nil : "node-\(index % 2)"
+        return record
     }
 
     static let signer = AuditCheckpointSigner(secret: try! GatewaySecret(bytes: Array(repeating: 9, count: 32)))
@@ -64,6 +66,7 @@ public struct RepositoryConformance: Sendable, CustomTestStringConvertible {
                 previous = stored.hash
             }
             #expect(records[2].count == 42 && records[0].count == nil)
+            #expect(records.map(\.node) == ["node-1", nil, "node-1", "node-0"])
             #expect(try await store.verifyAudit(key: signer.publicKey).ok)
         },
         .init(name: "reviews filter, page by seq both ways, and limit") { store in
