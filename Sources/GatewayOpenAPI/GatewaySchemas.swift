@@ -205,6 +205,7 @@ enum GatewaySchemas {
     private static let auditFieldNotes = [
         "count": "Only on a record that stands for a run of requests (failed authentications from one client): how many",
         "durationMs": "Milliseconds from the request's arrival to its answer",
+        "node": "The gateway that wrote the record (GATEWAY_NODE, else the host name); absent on older records",
         "upstreamAttempts": "Calls made to HighLevel for this request (0 when none was needed)",
     ]
 
