@@ -167,13 +167,14 @@ import Testing
             try await Task.sleep(for: .milliseconds(2100))
             // The refresh is claimed (journaled) while the store is writable; HighLevel answers slowly, and meanwhile
             // another process takes the write lock for longer than the gateway's busy timeout (5 s).
-            gw.sandbox.addFault(SandboxFault(pathPrefix: "/oauth/token", delayMilliseconds: 4000))
+            // Long enough for the locking process to start on a loaded machine before the answer comes back.
+            gw.sandbox.addFault(SandboxFault(pathPrefix: "/oauth/token", delayMilliseconds: 8000))
             async let failed = gw.call("GET", "/contacts/?locationId=\(TestGateway.location)")
             let journal = gw.gateway.repositories.refreshJournal
             for _ in 0..<200 where try await journal.refreshAttempts(locationId: TestGateway.location, limit: 1).isEmpty {
                 try await Task.sleep(for: .milliseconds(25))
             }
-            let lock = try await StoreLock.hold(gw.databasePath, seconds: 9)
+            let lock = try await StoreLock.hold(gw.databasePath, seconds: 14)
             try await failed.expectProblem(503, containing: "tries again")
             #expect(gw.sandbox.stats().refreshGrants == 1)
             try await lock.released()
