@@ -33,6 +33,11 @@ final class BlockingConnection: Sendable {
         }
     }
 
+    /// A store let go without ``close()`` (a command that ends) still closes its connection properly.
+    deinit {
+        if let connection = state.withLockedValue({ $0.connection }) { Self.close(connection) }
+    }
+
     func close() {
         let connection = state.withLockedValue { state -> PostgresConnection? in
             state.closed = true

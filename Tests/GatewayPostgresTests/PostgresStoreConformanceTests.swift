@@ -6,8 +6,9 @@ import RepositoryConformance
 import TestPostgres
 import Testing
 
-/// The conformance suite against a real PostgreSQL server, a new database for each case.
-@Suite(.enabled(if: TestPostgres.enabled)) struct PostgresStoreConformanceTests {
+/// The conformance suite against a real PostgreSQL server, a new database for each case; one case at a time, so that
+/// fourteen databases are not made at once beside the rest of the suite.
+@Suite(.enabled(if: TestPostgres.enabled), .serialized) struct PostgresStoreConformanceTests {
     @Test(arguments: RepositoryConformance.cases)
     func conforms(_ check: RepositoryConformance) async throws {
         let database = try await TestPostgres.makeDatabase()
