@@ -202,7 +202,7 @@ public final class SQLiteStore: StoreHealth, Sendable {
                 CREATE INDEX refresh_attempts_location ON refresh_attempts(location_id, started_at);
                 """)
         }
-        migrator.registerMigration("v8: the node of each audit record") { db in
+        migrator.registerMigration("v9: the node of each audit record") { db in
             try db.execute(sql: "ALTER TABLE audit_records ADD COLUMN node TEXT")
         }
         return migrator
