@@ -168,14 +168,21 @@ import Testing
             // The refresh is claimed (journaled) while the store is writable; HighLevel answers slowly, and meanwhile
             // another process takes the write lock for longer than the gateway's busy timeout (5 s).
             // Long enough for the locking process to start on a loaded machine before the answer comes back.
-            gw.sandbox.addFault(SandboxFault(pathPrefix: "/oauth/token", delayMilliseconds: 8000))
+            gw.sandbox.addFault(SandboxFault(pathPrefix: "/oauth/token", delayMilliseconds: 12_000))
+            let started = ContinuousClock.now
             async let failed = gw.call("GET", "/contacts/?locationId=\(TestGateway.location)")
             let journal = gw.gateway.repositories.refreshJournal
-            for _ in 0..<200 where try await journal.refreshAttempts(locationId: TestGateway.location, limit: 1).isEmpty {
+            for _ in 0..<400 {
+                if try await !journal.refreshAttempts(locationId: TestGateway.location, limit: 1).isEmpty { break }
                 try await Task.sleep(for: .milliseconds(25))
             }
-            let lock = try await StoreLock.hold(gw.databasePath, seconds: 14)
-            try await failed.expectProblem(503, containing: "tries again")
+            let claimed = ContinuousClock.now - started
+            let lock = try await StoreLock.hold(gw.databasePath, seconds: 20)
+            let locked = ContinuousClock.now - started
+            let answer = try await failed
+            // The lock must be held before HighLevel's answer (12 s after the claim) for this test to mean anything.
+            #expect(locked - claimed < .seconds(12), "claimed after \(claimed), locked after \(locked)")
+            try answer.expectProblem(503, containing: "tries again")
             #expect(gw.sandbox.stats().refreshGrants == 1)
             try await lock.released()
             let recovered = try await gw.call("GET", "/contacts/?locationId=\(TestGateway.location)")
