@@ -55,6 +55,17 @@ extension PostgresStore: KeyRepository {
         ).isEmpty
     }
 
+    public func updateKey(_ key: APIKey) async throws -> Bool {
+        try await !rows(
+            """
+            UPDATE api_keys SET name = \(key.name), role = \(key.role), locations = \(key.locations?.joined(separator: ",")),
+                rate = \(key.rate), burst = \(key.burst.map(Int64.init)), expires_at = \(key.expiresAt?.timeIntervalSince1970)
+            WHERE id = \(key.id) AND revoked_at IS NULL
+            RETURNING 1
+            """
+        ).isEmpty
+    }
+
     public func recordLastUsed(_ times: [String: Date]) async throws {
         guard !times.isEmpty else { return }
         let ids = Array(times.keys)
