@@ -192,7 +192,10 @@ import Testing
             try await Task.sleep(for: .milliseconds(100))
         }
         #expect(status == 503)
-        #expect(try await command(["connections", "add-token", "--location", "loc-9", "--token", "pit-1"], environment).status == 0)
+        // Nothing upstream to check a private token against here: stored as given.
+        let added = try await command(
+            ["connections", "add-token", "--location", "loc-9", "--token", "pit-1", "--no-verify"], environment)
+        #expect(added.status == 0, "\(added.stderr)")
         #expect(try await command(["connections", "list", "--output", "json"], environment).stdout.contains("loc-9"))
         #expect(try await command(["roles", "create", "support", "--scopes", "contacts.readonly"], environment).status == 0)
         #expect(try await command(["roles", "list"], environment).stdout.contains("support"))
