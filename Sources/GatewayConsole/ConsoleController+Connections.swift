@@ -86,13 +86,9 @@ extension ConsoleController {
         let locationId = call.form["locationId"] ?? ""
         call.context.noteConsoleAction(by: call.principal, resourceId: nil, locationId: locationId)
         do {
-            guard PathIdentifier.isValid(locationId) else {
-                throw GatewayError.badRequest("The location id must be \(PathIdentifier.rule).")
-            }
-            // A key limited to some locations may connect only those (the admin API's rule).
-            try call.actor.requireLocation(locationId, to: "connect a location")
-            // As the CLI and POST /admin/v1/connections: checked with HighLevel unless the form says it cannot be
-            // reached, and an existing connection replaced only when the form asks.
+            // Checked once, by the administration, as for the CLI and POST /admin/v1/connections: the location's
+            // form and the key's authority over it, the token, HighLevel's word on it unless the form says HighLevel
+            // cannot be reached, and an existing connection replaced only when the form asks.
             _ = try await services.connections.addPrivateToken(
                 locationId: locationId, token: call.form.raw("token") ?? "",
                 replace: call.form.raw("replace") == "on", verify: call.form.raw("noVerify") != "on", by: call.actor)
