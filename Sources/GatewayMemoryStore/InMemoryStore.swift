@@ -18,6 +18,8 @@ public final class InMemoryStore: StoreHealth, Sendable {
     let state = Mutex(State())
     /// The trail apart: the audit writer's thread appends while requests read keys.
     let audit = Mutex(AuditState())
+    /// Subscriptions, taken events and the outbox: one lock, as one transaction holds them in the other stores.
+    let webhooks = Mutex(WebhookState())
 
     public init() {}
 

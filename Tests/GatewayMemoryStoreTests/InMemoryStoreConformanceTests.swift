@@ -8,3 +8,10 @@ import Testing
         try await check.run(on: InMemoryStore())
     }
 }
+
+@Suite struct InMemoryWebhookConformanceTests {
+    @Test(arguments: WebhookConformance.cases)
+    func conforms(_ check: WebhookConformance) async throws {
+        try await check.run(on: InMemoryStore())
+    }
+}
