@@ -205,6 +205,54 @@ public final class SQLiteStore: StoreHealth, Sendable {
         migrator.registerMigration("v9: the node of each audit record") { db in
             try db.execute(sql: "ALTER TABLE audit_records ADD COLUMN node TEXT")
         }
+        migrator.registerMigration("v10: webhooks") { db in
+            // Subscriptions (secrets sealed as tokens are), events taken once by id, and the delivery outbox: an
+            // event and its deliveries are inserted in one transaction before HighLevel is answered.
+            try db.execute(sql: """
+                CREATE TABLE webhook_subscriptions (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    url TEXT NOT NULL,
+                    events TEXT NOT NULL,
+                    locations TEXT NOT NULL,
+                    enrich INTEGER NOT NULL,
+                    secret BLOB NOT NULL,
+                    created_at REAL NOT NULL,
+                    disabled_at REAL,
+                    disabled_reason TEXT
+                );
+                CREATE TABLE webhook_events (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    type TEXT NOT NULL,
+                    location_id TEXT,
+                    contact_id TEXT,
+                    source TEXT NOT NULL,
+                    received_at REAL NOT NULL,
+                    contact_updated_at REAL,
+                    body BLOB NOT NULL
+                );
+                CREATE INDEX webhook_events_contact ON webhook_events(location_id, contact_id);
+                CREATE TABLE webhook_deliveries (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    subscription_id TEXT NOT NULL,
+                    event_id TEXT NOT NULL REFERENCES webhook_events(id),
+                    type TEXT NOT NULL,
+                    location_id TEXT,
+                    created_at REAL NOT NULL,
+                    status TEXT NOT NULL,
+                    attempts INTEGER NOT NULL,
+                    next_attempt_at REAL,
+                    last_status INTEGER,
+                    last_error TEXT,
+                    lease_until REAL
+                );
+                CREATE INDEX webhook_deliveries_due ON webhook_deliveries(status, next_attempt_at);
+                CREATE INDEX webhook_deliveries_subscription ON webhook_deliveries(subscription_id, created_at);
+                CREATE TABLE reconciliation_cursors (
+                    location_id TEXT PRIMARY KEY NOT NULL,
+                    cursor REAL NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

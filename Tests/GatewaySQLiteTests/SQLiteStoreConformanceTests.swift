@@ -15,3 +15,15 @@ import Testing
         try await check.run(on: store)
     }
 }
+
+/// The webhook cases against a real SQLite file.
+@Suite struct SQLiteWebhookConformanceTests {
+    @Test(arguments: WebhookConformance.cases)
+    func conforms(_ check: WebhookConformance) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cgw-conform-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try SQLiteStore(
+            path: directory.appendingPathComponent("store.sqlite").path, cipher: TokenCipher(secret: GatewaySecret.generate()))
+        try await check.run(on: store)
+    }
+}
