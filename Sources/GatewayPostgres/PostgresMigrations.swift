@@ -157,6 +157,57 @@ enum PostgresMigrations {
                 "CREATE INDEX refresh_attempts_location ON refresh_attempts(location_id, started_at)",
             ]),
         Step(name: "v3: the node of each audit record", sql: ["ALTER TABLE audit_records ADD COLUMN node TEXT"]),
+        Step(
+            name: "v4: webhooks",
+            sql: [
+                // Subscriptions (secrets sealed as tokens are), events taken once by id, and the delivery outbox, whose
+                // rows several gateways claim with FOR UPDATE SKIP LOCKED and a lease.
+                """
+                CREATE TABLE webhook_subscriptions (
+                    id TEXT PRIMARY KEY,
+                    url TEXT NOT NULL,
+                    events TEXT[] NOT NULL,
+                    locations TEXT[] NOT NULL,
+                    enrich BOOLEAN NOT NULL,
+                    secret BYTEA NOT NULL,
+                    created_at DOUBLE PRECISION NOT NULL,
+                    disabled_at DOUBLE PRECISION,
+                    disabled_reason TEXT
+                )
+                """,
+                """
+                CREATE TABLE webhook_events (
+                    id TEXT PRIMARY KEY,
+                    type TEXT NOT NULL,
+                    location_id TEXT,
+                    contact_id TEXT,
+                    source TEXT NOT NULL,
+                    received_at DOUBLE PRECISION NOT NULL,
+                    contact_updated_at DOUBLE PRECISION,
+                    body BYTEA NOT NULL
+                )
+                """,
+                "CREATE INDEX webhook_events_contact ON webhook_events(location_id, contact_id)",
+                """
+                CREATE TABLE webhook_deliveries (
+                    id TEXT PRIMARY KEY,
+                    subscription_id TEXT NOT NULL,
+                    event_id TEXT NOT NULL REFERENCES webhook_events(id),
+                    type TEXT NOT NULL,
+                    location_id TEXT,
+                    created_at DOUBLE PRECISION NOT NULL,
+                    status TEXT NOT NULL,
+                    attempts BIGINT NOT NULL,
+                    next_attempt_at DOUBLE PRECISION,
+                    last_status BIGINT,
+                    last_error TEXT,
+                    lease_until DOUBLE PRECISION
+                )
+                """,
+                "CREATE INDEX webhook_deliveries_due ON webhook_deliveries(status, next_attempt_at)",
+                "CREATE INDEX webhook_deliveries_subscription ON webhook_deliveries(subscription_id, created_at)",
+                "CREATE TABLE reconciliation_cursors (location_id TEXT PRIMARY KEY, cursor DOUBLE PRECISION NOT NULL)",
+            ]),
     ]
 
     /// What the migration found about the seal.

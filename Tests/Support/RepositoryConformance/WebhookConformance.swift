@@ -86,6 +86,21 @@ public struct WebhookConformance: Sendable, CustomTestStringConvertible {
             let afterLease = try await store.claimDueDeliveries(at: now.addingTimeInterval(31), leaseUntil: now.addingTimeInterval(61), limit: 10)
             #expect(afterLease.map(\.delivery.id) == ["msg_a", "msg_b"], "a lease that ran out (its node died) is claimed again")
         },
+        .init(name: "claims racing from several gateways never take one delivery twice") { store in
+            try await store.insertSubscription(subscription("sub_1"))
+            let e = event("wh-1")
+            _ = try await store.acceptEvent(e, deliveries: (0..<40).map { delivery("msg_\($0)", of: e, to: "sub_1") })
+            let claims = try await withThrowingTaskGroup(of: [String].self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        try await store.claimDueDeliveries(at: now, leaseUntil: now.addingTimeInterval(30), limit: 15)
+                            .map(\.delivery.id)
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append(contentsOf: $1) }
+            }
+            #expect(claims.count == 40 && Set(claims).count == 40, "each of the 40 claimed once: \(claims.count) claims")
+        },
         .init(name: "an attempt's progress is stored, ends the lease, and filters the listing") { store in
             try await store.insertSubscription(subscription("sub_1"))
             try await store.insertSubscription(subscription("sub_2", at: 1))
