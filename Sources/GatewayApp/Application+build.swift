@@ -36,6 +36,7 @@ extension Gateway {
         HealthController(health: repositories.health, document: Data(document.utf8)).addRoutes(to: router)
         MetricsController(audit: audit, connections: connections, upstreamCaller: upstreamCaller).addRoutes(to: router)
         OAuthCallbackController(connections: connections, tokens: tokens, gate: gate).addRoutes(to: router)
+        WebhookController(intake: webhookIntake, maxBody: settings.maxBody).addRoutes(to: router)
 
         let admin = router.group().add(middleware: AdminAuthenticator(directory: keyDirectory, limits: keyLimits))
         KeysController(administration: keyAdministration, directory: keyDirectory, maxBody: settings.maxBody)

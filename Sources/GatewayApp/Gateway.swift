@@ -31,6 +31,8 @@ public struct Gateway: Sendable {
     public let audit: any AuditSink
     /// Failed authentications per client address; `nil` when the limit is off.
     public let failedAuthentications: FailedAuthenticationGuard?
+    /// HighLevel's events in: checked, deduplicated and committed with their deliveries.
+    public let webhookIntake: WebhookIntake
     /// This gateway's name in the checkpoints it signs.
     public let node: String
     public let clock: any WallClock
@@ -77,6 +79,7 @@ public struct Gateway: Sendable {
             ledger: repositories.audit, durability: settings.auditDurability, logger: logger,
             node: settings.resolvedNode)
         self.failedAuthentications = settings.authFailureLimit.map { FailedAuthenticationGuard(rate: $0, clock: clock) }
+        self.webhookIntake = WebhookIntake(repository: repositories.webhooks, keys: settings.webhookKeys, clock: clock)
         self.node = settings.resolvedNode
         self.clock = clock
         self.logger = logger

@@ -11,14 +11,18 @@ public struct GatewayRepositories: Sendable {
     public var consoleSessions: any ConsoleSessionRepository
     /// Refresh claims and their journal: one token call per expiry across every gateway on the store.
     public var refreshJournal: any RefreshJournal
+    /// Webhook subscriptions, the events taken and the delivery outbox.
+    public var webhooks: any WebhookRepository
     public var health: any StoreHealth
 
     public init(
         keys: any KeyRepository, roles: any RoleRepository, connections: any ConnectionRepository,
         authorizationStates: any AuthorizationStateRepository, audit: any AuditRepository,
-        consoleSessions: any ConsoleSessionRepository, refreshJournal: any RefreshJournal, health: any StoreHealth
+        consoleSessions: any ConsoleSessionRepository, refreshJournal: any RefreshJournal,
+        webhooks: any WebhookRepository, health: any StoreHealth
     ) {
         self.refreshJournal = refreshJournal
+        self.webhooks = webhooks
         self.keys = keys
         self.roles = roles
         self.connections = connections
@@ -31,10 +35,10 @@ public struct GatewayRepositories: Sendable {
     /// Every repository from one store.
     public init(
         store: some KeyRepository & RoleRepository & ConnectionRepository & AuthorizationStateRepository
-            & AuditRepository & ConsoleSessionRepository & RefreshJournal & StoreHealth
+            & AuditRepository & ConsoleSessionRepository & RefreshJournal & WebhookRepository & StoreHealth
     ) {
         self.init(
             keys: store, roles: store, connections: store, authorizationStates: store, audit: store,
-            consoleSessions: store, refreshJournal: store, health: store)
+            consoleSessions: store, refreshJournal: store, webhooks: store, health: store)
     }
 }

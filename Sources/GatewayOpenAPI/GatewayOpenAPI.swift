@@ -37,6 +37,7 @@ public enum GatewayOpenAPI {
             ],
             "servers": [["url": "http://127.0.0.1:8080"]],
             "tags": [["name": "Contacts (proxied)"], ["name": "Admin"], ["name": "OAuth"], ["name": "Operations"],
+                ["name": "Webhooks", "description": "HighLevel's events in; subscriptions' deliveries out"],
                 ["name": "Console", "description": "The web console's pages and forms (HTML, session cookie)"],
             ],
             "security": [["bearerKey": []], ["apiKeyHeader": []]],

@@ -167,6 +167,13 @@ enum GatewaySchemas {
             "type": "object", "required": ["locationId", "status"],
             "properties": ["locationId": string, "status": ["type": "string", "enum": ["connected"]]],
         ],
+        "WebhookTaken": [
+            "type": "object", "required": ["webhookId", "duplicate", "deliveries"],
+            "properties": [
+                "webhookId": string, "duplicate": ["type": "boolean"],
+                "deliveries": ["type": "integer", "description": "Deliveries queued for subscriptions by this event"],
+            ],
+        ],
     ]
 
     /// The audit record's JSON, from the one description of its fields (`AuditRecord.fields`): a field a blank

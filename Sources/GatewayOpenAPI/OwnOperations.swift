@@ -70,6 +70,11 @@ enum OwnOperations {
          "schema": ["type": "string"]]
     }
 
+    private static func headerParameter(_ name: String, _ description: String) -> OpenAPINode {
+        ["name": .string(name), "in": "header", "required": false, "description": .string(description),
+         "schema": ["type": "string"]]
+    }
+
     private static let auditFilters: [OpenAPINode] = [
         queryParameter("keyId", "Only this key's records"),
         queryParameter("locationId", "Only this location's"),
@@ -115,6 +120,22 @@ enum OwnOperations {
                 ],
                 parameters: [queryParameter("state", "The one-time state that connections authorize-url issued")],
                 tag: "OAuth")
+        case .highLevelWebhook:
+            Shape(
+                answers: [
+                    ("200", GatewaySchemas.jsonBody(GatewaySchemas.reference("WebhookTaken"),
+                        "Taken and committed (or taken before: duplicate is true and nothing is delivered again)")),
+                    ("400", GatewaySchemas.problem("The body is not one of HighLevel's events")),
+                    ("401", GatewaySchemas.problem("No signature, a wrong one, or a timestamp more than 5 minutes off")),
+                    ("413", GatewaySchemas.problem("The body is over the limit")),
+                    ("429", GatewaySchemas.problem("The event could not be stored now: HighLevel sends it again")),
+                    ("503", GatewaySchemas.problem("No HighLevel webhook key is configured")),
+                ],
+                parameters: [
+                    headerParameter("X-GHL-Signature", "Ed25519 signature of the raw body, base64"),
+                    headerParameter("X-WH-Signature", "Legacy RSA-SHA256 signature, base64 (only with its key set)"),
+                ],
+                tag: "Webhooks")
         case .oauthCallback:
             Shape(
                 answers: [

@@ -52,6 +52,17 @@ extension GatewaySettings {
                     + "raise it with max.body."),
         Setting("max.connections", \.maxConnections, .integer(atLeast: 1),
                 "Connections open at once; one more is reset as soon as it is accepted."),
+        Setting("webhook.public.key", \.webhookPublicKey, .optional(.webhookKey),
+                "HighLevel's Ed25519 public key for X-GHL-Signature (PEM, or base64 of the raw 32 bytes); without "
+                    + "it POST /webhooks/highlevel accepts nothing (503)."),
+        Setting("webhook.rsa.public.key", \.webhookRSAPublicKey, .optional(.webhookRSAKey),
+                "HighLevel's legacy RSA public key (PEM) for X-WH-Signature; without it that header is not accepted."),
+        Setting("delivery.schedule", \.deliverySchedule, .deliverySchedule,
+                "The waits between a failed delivery and its next attempt, each with ±10% jitter; after the last one "
+                    + "the delivery is dead."),
+        Setting("delivery.timeout", \.deliveryTimeout, .duration, "How long one delivery attempt may take."),
+        Setting("reconcile.interval", \.reconcileInterval, .orOff(.duration(atLeast: .seconds(10))),
+                "How often each connected location is searched for contacts changed without an event."),
         Setting("log.format", \.logFormat, .choice(LogFormat.self),
                 "json: one JSON object per line on stderr; text: plain lines."),
         Setting("log.level", \.logLevel, .logLevel, "The least severe level logged."),

@@ -43,6 +43,11 @@ public struct GatewaySettings: Sendable, Equatable {
     /// From the end of a request's head to the end of its whole body: the largest body at 35 KB/s.
     public var bodyTimeout: Duration = .seconds(30)
     public var maxConnections = 1024
+    public var webhookPublicKey: String?
+    public var webhookRSAPublicKey: String?
+    public var deliverySchedule = DeliverySchedule.standard
+    public var deliveryTimeout: Duration = .seconds(10)
+    public var reconcileInterval: Duration? = .seconds(900)
     public var logFormat = LogFormat.json
     public var logLevel = Logger.Level.info
     /// `serve --sandbox`: the HighLevel sandbox in-process as the upstream.
@@ -80,6 +85,13 @@ public struct GatewaySettings: Sendable, Equatable {
         OAuthSettings(
             clientId: clientId, clientSecret: clientSecret, authorizeURL: authorizeURL.absoluteString,
             tokenURL: resolvedTokenURL.absoluteString, redirectURL: resolvedRedirectURL.absoluteString, scopes: scopes)
+    }
+
+    /// HighLevel's webhook keys; nil without the Ed25519 one (the webhook route then answers 503). Both texts were
+    /// checked when read.
+    public var webhookKeys: HighLevelWebhookKeys? {
+        guard let webhookPublicKey else { return nil }
+        return try? HighLevelWebhookKeys(ed25519: webhookPublicKey, rsa: webhookRSAPublicKey)
     }
 
     /// The upstream's base for request paths: no trailing slash.

@@ -126,6 +126,26 @@ extension SettingKind where Value == GatewaySecret {
         parse: { try? GatewaySecret(encoded: $0) }, render: { _ in nil })
 }
 
+extension SettingKind where Value == String {
+    /// HighLevel's Ed25519 public key for `X-GHL-Signature`, kept as given and checked by parsing it.
+    static let webhookKey = SettingKind(
+        expects: "an Ed25519 public key: PEM, or base64 or hex of its 32 bytes",
+        parse: { (try? HighLevelWebhookKeys(ed25519: $0)) == nil ? nil : $0 }, render: { $0 })
+
+    /// HighLevel's legacy RSA public key for `X-WH-Signature`.
+    static let webhookRSAKey = SettingKind(
+        expects: "an RSA public key of at least 2048 bits in PEM (-----BEGIN PUBLIC KEY-----)",
+        parse: { text in
+            HighLevelWebhookKeys.isRSAKey(text) ? text : nil
+        }, render: { $0 })
+}
+
+extension SettingKind where Value == DeliverySchedule {
+    static let deliverySchedule = SettingKind(
+        expects: "comma-separated waits like 5s,30s,2m", parse: { DeliverySchedule(text: $0) },
+        render: { $0.description })
+}
+
 extension SettingKind where Value == Logger.Level {
     static let logLevel = SettingKind(
         expects: "one of " + Logger.Level.allCases.map(\.rawValue).joined(separator: ", "),

@@ -30,6 +30,7 @@ import Testing
     ]
     static let openRoutes: [(method: String, path: String)] = [
         ("GET", "/oauth/start"), ("GET", "/oauth/callback"), ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"), ("GET", "/openapi.json"),
+        ("POST", "/webhooks/highlevel"),
     ]
 
     static func operation(_ document: [String: Any], _ method: String, _ path: String) -> [String: Any]? {

@@ -61,6 +61,9 @@ final class TestGateway: Sendable {
         var headerTimeout = GatewaySettings().headerTimeout
         var bodyTimeout = GatewaySettings().bodyTimeout
         var maxConnections = GatewaySettings().maxConnections
+        /// HighLevel's webhook keys (PEM), unset by default as in `serve`.
+        var webhookPublicKey: String? = nil
+        var webhookRSAPublicKey: String? = nil
     }
 
     static func start(_ options: Options = Options()) async throws -> TestGateway {
@@ -120,6 +123,8 @@ final class TestGateway: Sendable {
         settings.maxConnections = options.maxConnections
         settings.auditCheckpointInterval = options.auditCheckpointInterval
         settings.node = options.node
+        settings.webhookPublicKey = options.webhookPublicKey
+        settings.webhookRSAPublicKey = options.webhookRSAPublicKey
         let client = try CurlHTTPClient()
         let storage = try await GatewayStorage.open(settings, creating: true, logger: logger)
         let gateway = Gateway(

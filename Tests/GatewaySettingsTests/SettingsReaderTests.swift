@@ -108,6 +108,24 @@ import Testing
         #expect(refusal(environment: ["GATEWAY_NODE": "gw 2"])?.contains("letters, digits") == true)
     }
 
+    @Test func theWebhookSettingsAreReadAndCheckedWhenRead() throws {
+        let defaults = try read()
+        #expect(defaults.webhookPublicKey == nil && defaults.webhookKeys == nil && defaults.webhookRSAPublicKey == nil)
+        #expect(defaults.deliverySchedule == .standard && defaults.deliveryTimeout == .seconds(10))
+        #expect(defaults.reconcileInterval == .seconds(900))
+        let key = Data(repeating: 0x11, count: 32).base64EncodedString()
+        let settings = try read(
+            ["--delivery-schedule", "1s,5s", "--reconcile-interval", "off"],
+            environment: ["GATEWAY_WEBHOOK_PUBLIC_KEY": key, "GATEWAY_DELIVERY_TIMEOUT": "3s"])
+        #expect(settings.webhookKeys != nil && settings.deliverySchedule.waits == [.seconds(1), .seconds(5)])
+        #expect(settings.deliveryTimeout == .seconds(3) && settings.reconcileInterval == nil)
+        #expect(refusal(["--webhook-public-key", "not-a-key"])?.hasPrefix(#"webhook.public.key: "not-a-key" is not an Ed25519 public key"#) == true)
+        #expect(refusal(environment: ["GATEWAY_WEBHOOK_RSA_PUBLIC_KEY": key])?.contains("an RSA public key of at least 2048 bits") == true)
+        #expect(refusal(["--delivery-schedule", "5s,soon"])?.contains("comma-separated waits") == true)
+        #expect(refusal(["--reconcile-interval", "2s"])?.contains("at least 10s, or off") == true)
+        #expect(refusal(["--delivery-timeout", "0s"])?.hasPrefix("delivery.timeout:") == true)
+    }
+
     @Test func aJSONFileWorksAsWell() throws {
         let settings = try read(file: (name: "gateway.json", text: #"{"upstream": {"url": "http://127.0.0.1:8090"}, "key.burst": 7}"#))
         #expect(settings.upstreamURL.absoluteString == "http://127.0.0.1:8090")

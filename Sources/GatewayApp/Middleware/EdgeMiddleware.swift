@@ -79,9 +79,11 @@ struct EdgeMiddleware: RouterMiddleware {
         } catch {
             GatewayMetrics.auditCommit(duration: ContinuousClock.now - auditStarted, failed: true)
             GatewayMetrics.request(route: route, status: 503, outcome: "error", duration: elapsed)
-            return ProblemResponse.make(
-                .storeUnavailable("The audit trail cannot record this request, so the gateway does not answer it."),
-                requestId: requestId)
+            // HighLevel sends an event again only on 429; an event already committed comes back as a duplicate.
+            let problem: GatewayError = route == GatewayRoute.highLevelWebhook.label
+                ? .webhookNotTaken("the audit trail cannot record it")
+                : .storeUnavailable("The audit trail cannot record this request, so the gateway does not answer it.")
+            return ProblemResponse.make(problem, requestId: requestId)
         }
         return response
     }

@@ -118,6 +118,24 @@ public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible 
               headers: ["Retry-After": String(max(1, retryAfterSeconds))])
     }
 
+    /// HighLevel's webhook came with no signature, a wrong one, or too old a timestamp. No `WWW-Authenticate`: the
+    /// signature is the credential, not a key.
+    public static func webhookRefused(_ detail: String) -> Self {
+        .init(status: 401, slug: "webhook-refused", title: "Unauthorized", detail: detail)
+    }
+
+    /// No HighLevel webhook key is configured, so no event can be told genuine.
+    public static func webhooksNotConfigured() -> Self {
+        .init(status: 503, slug: "webhooks-not-configured", title: "Service Unavailable",
+              detail: "No HighLevel webhook key is configured (GATEWAY_WEBHOOK_PUBLIC_KEY): no event is accepted.")
+    }
+
+    /// The event could not be stored now: 429, the one status on which HighLevel sends it again.
+    public static func webhookNotTaken(_ detail: String) -> Self {
+        .init(status: 429, slug: "webhook-not-taken", title: "Too Many Requests",
+              detail: "The event was not stored (\(detail)); send it again.", headers: ["Retry-After": "5"])
+    }
+
     public static func storeUnavailable(_ detail: String) -> Self {
         .init(status: 503, slug: "store-unavailable", title: "Service Unavailable", detail: detail,
               headers: ["Retry-After": "1"])

@@ -84,6 +84,9 @@ extension GatewayRoute {
     public static let oauthCallback = Self(
         id: "oauth-callback", method: "GET", path: "/oauth/callback", scope: nil,
         summary: "Finish an authorization begun by authorize-url")
+    public static let highLevelWebhook = Self(
+        id: "highlevel-webhook", method: "POST", path: "/webhooks/highlevel", scope: nil,
+        summary: "Take one of HighLevel's events (its signature is the credential) for the subscriptions")
     public static let healthz = Self(
         id: "healthz", method: "GET", path: "/healthz", scope: nil, summary: "The process answers")
     public static let readyz = Self(
@@ -104,7 +107,7 @@ extension GatewayRoute {
     public static let all: [GatewayRoute] = [
         listKeys, createKey, showKey, updateKey, revokeKey, rotateKey, listRoles, createRole, deleteRole,
         listConnections, addConnection, authorizeConnection, removeConnection, listAudit, verifyAudit, oauthStart,
-        oauthCallback, healthz, readyz, metrics, openAPI,
+        oauthCallback, highLevelWebhook, healthz, readyz, metrics, openAPI,
     ] + console
 
     /// The route a matched request is on, by its method and Hummingbird's endpoint path.

@@ -12,10 +12,12 @@ public struct Scope: RawRepresentable, Hashable, Sendable, Codable, Comparable, 
     public static let rolesManage = Scope(rawValue: "roles.manage")
     public static let connectionsManage = Scope(rawValue: "connections.manage")
     public static let auditRead = Scope(rawValue: "audit.read")
+    public static let webhooksManage = Scope(rawValue: "webhooks.manage")
 
     /// Every scope the gateway knows; a role may only grant these.
     public static let all: [Scope] = [
         .contactsReadonly, .contactsWrite, .keysManage, .rolesManage, .connectionsManage, .auditRead,
+        .webhooksManage,
     ]
 
     public var description: String { rawValue }

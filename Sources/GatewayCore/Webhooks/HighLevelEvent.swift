@@ -17,6 +17,8 @@ public struct HighLevelEvent: Sendable, Equatable {
     public let timestamp: Date
     /// The contact it concerns: `contactId` on note and task events, `id` on contact events.
     public let contactId: String?
+    /// The contact's `dateUpdated`, where the event carries one (contact events do).
+    public let dateUpdated: Date?
     public let body: [UInt8]
 
     /// How far `timestamp` may be from now before the event is refused as a replay (HighLevel's own advice).
@@ -38,6 +40,7 @@ public struct HighLevelEvent: Sendable, Equatable {
         self.locationId = object["locationId"] as? String
         self.timestamp = timestamp
         self.contactId = type.hasPrefix("Contact") ? object["id"] as? String : object["contactId"] as? String
+        self.dateUpdated = Self.time(object["dateUpdated"])
         self.body = body
     }
 

@@ -38,6 +38,12 @@ public struct HighLevelWebhookKeys: Sendable {
         }
     }
 
+    /// Whether `text` is an RSA public key this type accepts for `X-WH-Signature`.
+    public static func isRSAKey(_ text: String) -> Bool {
+        guard let key = try? _RSA.Signing.PublicKey(pemRepresentation: text) else { return false }
+        return key.keySizeInBits >= 2048
+    }
+
     private static func ed25519Key(_ text: String) throws(Malformed) -> Curve25519.Signing.PublicKey {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         var raw: [UInt8]?
