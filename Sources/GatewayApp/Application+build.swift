@@ -44,6 +44,7 @@ extension Gateway {
         RolesController(administration: roleAdministration, directory: keyDirectory, maxBody: settings.maxBody)
             .addRoutes(to: admin)
         ConnectionsController(connections: connections, tokens: tokens, maxBody: settings.maxBody).addRoutes(to: admin)
+        SubscriptionsController(administration: webhookAdministration, maxBody: settings.maxBody).addRoutes(to: admin)
         AuditController(audit: repositories.audit, key: storage.checkpointSigner.publicKey, clock: clock)
             .addRoutes(to: admin)
         ConsoleController<GatewayContext>(services: consoleServices).addRoutes(to: router)

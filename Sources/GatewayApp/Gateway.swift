@@ -33,6 +33,7 @@ public struct Gateway: Sendable {
     public let failedAuthentications: FailedAuthenticationGuard?
     /// HighLevel's events in: checked, deduplicated and committed with their deliveries.
     public let webhookIntake: WebhookIntake
+    public let webhookAdministration: WebhookAdministration
     /// This gateway's name in the checkpoints it signs.
     public let node: String
     public let clock: any WallClock
@@ -80,6 +81,7 @@ public struct Gateway: Sendable {
             node: settings.resolvedNode)
         self.failedAuthentications = settings.authFailureLimit.map { FailedAuthenticationGuard(rate: $0, clock: clock) }
         self.webhookIntake = WebhookIntake(repository: repositories.webhooks, keys: settings.webhookKeys, clock: clock)
+        self.webhookAdministration = WebhookAdministration(repository: repositories.webhooks, clock: clock)
         self.node = settings.resolvedNode
         self.clock = clock
         self.logger = logger

@@ -167,6 +167,50 @@ enum GatewaySchemas {
             "type": "object", "required": ["locationId", "status"],
             "properties": ["locationId": string, "status": ["type": "string", "enum": ["connected"]]],
         ],
+        "Subscription": [
+            "type": "object",
+            "required": ["id", "url", "events", "locations", "enrich", "status", "createdAt"],
+            "properties": [
+                "id": string, "url": string, "events": strings,
+                "locations": ["type": "array", "items": string, "description": "Empty: every location"],
+                "enrich": boolean, "status": ["type": "string", "enum": ["enabled", "disabled"]],
+                "disabledAt": nullableDate, "disabledReason": nullable("string"),
+                "createdAt": ["type": "string", "format": "date-time"],
+            ],
+        ],
+        "SubscriptionList": [
+            "type": "object", "required": ["subscriptions"], "properties": ["subscriptions": list(of: "Subscription")],
+        ],
+        "SubscriptionCreate": [
+            "type": "object", "required": ["url", "events"],
+            "properties": [
+                "url": ["type": "string", "description": "http or https, no credentials, no fragment"],
+                "events": ["type": "array", "items": string, "description": "HighLevel's event types, or *"],
+                "locations": ["type": "array", "items": string, "description": "Omitted: every location"],
+                "enrich": ["type": "boolean", "description": "Add the contact, fetched upstream, to each delivery"],
+            ],
+        ],
+        "SubscriptionSecret": [
+            "type": "object", "required": ["id", "url", "events", "locations", "enrich", "secret"],
+            "properties": [
+                "id": string, "url": string, "events": strings, "locations": strings, "enrich": boolean,
+                "secret": ["type": "string", "description": "whsec_ and base64: the Standard Webhooks signing key, shown once"],
+            ],
+        ],
+        "Delivery": [
+            "type": "object",
+            "required": ["id", "subscriptionId", "eventId", "type", "status", "attempts", "createdAt"],
+            "properties": [
+                "id": ["type": "string", "description": "The webhook-id header, the same on every attempt"],
+                "subscriptionId": string, "eventId": string, "type": string, "locationId": nullable("string"),
+                "status": ["type": "string", "enum": ["pending", "delivered", "dead"]], "attempts": ["type": "integer"],
+                "lastStatus": nullable("integer"), "lastError": nullable("string"), "nextAttemptAt": nullableDate,
+                "createdAt": ["type": "string", "format": "date-time"],
+            ],
+        ],
+        "DeliveryList": [
+            "type": "object", "required": ["deliveries"], "properties": ["deliveries": list(of: "Delivery")],
+        ],
         "WebhookTaken": [
             "type": "object", "required": ["webhookId", "duplicate", "deliveries"],
             "properties": [

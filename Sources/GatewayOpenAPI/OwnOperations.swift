@@ -50,7 +50,7 @@ enum OwnOperations {
     }
 
     private static let errorTexts = [
-        "404": "No such key, role or connection",
+        "404": "No such key, role, connection, subscription or delivery",
         "409": "The change conflicts with what is stored (e.g. a role in use, a revoked key, a connected location)",
         "502": "HighLevel could not be reached to check the token",
     ]
@@ -120,6 +120,25 @@ enum OwnOperations {
                 ],
                 parameters: [queryParameter("state", "The one-time state that connections authorize-url issued")],
                 tag: "OAuth")
+        case .listSubscriptions: Shape(answers: [("200", ok("SubscriptionList"))], tag: "Webhooks")
+        case .createSubscription:
+            Shape(answers: [("201", ok("SubscriptionSecret", "Created"))], body: ("SubscriptionCreate", true),
+                  tag: "Webhooks")
+        case .deleteSubscription:
+            Shape(answers: [done], parameters: [pathParameter("id")], errors: ["404"], tag: "Webhooks")
+        case .enableSubscription:
+            Shape(answers: [("200", ok("Subscription"))], parameters: [pathParameter("id")], errors: ["404"],
+                  tag: "Webhooks")
+        case .listDeliveries:
+            Shape(
+                answers: [("200", ok("DeliveryList"))],
+                parameters: [
+                    queryParameter("subscriptionId", "Only this subscription's deliveries"),
+                    queryParameter("status", "pending, delivered or dead"),
+                ], errors: ["404"], tag: "Webhooks")
+        case .retryDelivery:
+            Shape(answers: [("200", ok("Delivery"))], parameters: [pathParameter("id")], errors: ["404", "409"],
+                  tag: "Webhooks")
         case .highLevelWebhook:
             Shape(
                 answers: [

@@ -78,6 +78,24 @@ extension GatewayRoute {
     public static let verifyAudit = Self(
         id: "verify-audit", method: "GET", path: "/admin/v1/audit/verify", scope: .auditRead,
         summary: "Verify the audit trail's hash chain and signed checkpoints")
+    public static let listSubscriptions = Self(
+        id: "list-subscriptions", method: "GET", path: "/admin/v1/subscriptions", scope: .webhooksManage,
+        summary: "List webhook subscriptions (never their secrets)")
+    public static let createSubscription = Self(
+        id: "create-subscription", method: "POST", path: "/admin/v1/subscriptions", scope: .webhooksManage,
+        summary: "Subscribe a URL to HighLevel's events; the signing secret is shown this once")
+    public static let deleteSubscription = Self(
+        id: "delete-subscription", method: "DELETE", path: "/admin/v1/subscriptions/{id}", scope: .webhooksManage,
+        summary: "Delete a subscription and its undelivered deliveries")
+    public static let enableSubscription = Self(
+        id: "enable-subscription", method: "POST", path: "/admin/v1/subscriptions/{id}/enable",
+        scope: .webhooksManage, summary: "Enable a subscription again (a receiver's 410 disabled it)")
+    public static let listDeliveries = Self(
+        id: "list-deliveries", method: "GET", path: "/admin/v1/deliveries", scope: .webhooksManage,
+        summary: "List deliveries, newest first")
+    public static let retryDelivery = Self(
+        id: "retry-delivery", method: "POST", path: "/admin/v1/deliveries/{id}/retry", scope: .webhooksManage,
+        summary: "Send a dead delivery again")
     public static let oauthStart = Self(
         id: "oauth-start", method: "GET", path: "/oauth/start", scope: nil,
         summary: "Send the browser to HighLevel's consent page for a state from connections authorize-url")
@@ -106,7 +124,8 @@ extension GatewayRoute {
     /// Every route of the gateway's own, in the order the documentation lists them.
     public static let all: [GatewayRoute] = [
         listKeys, createKey, showKey, updateKey, revokeKey, rotateKey, listRoles, createRole, deleteRole,
-        listConnections, addConnection, authorizeConnection, removeConnection, listAudit, verifyAudit, oauthStart,
+        listConnections, addConnection, authorizeConnection, removeConnection, listAudit, verifyAudit, listSubscriptions,
+        createSubscription, deleteSubscription, enableSubscription, listDeliveries, retryDelivery, oauthStart,
         oauthCallback, highLevelWebhook, healthz, readyz, metrics, openAPI,
     ] + console
 

@@ -1,0 +1,10 @@
+/// HighLevel's event types that a subscription may name: those about contacts, their notes and tasks (the
+/// gateway's domain), and the app's own install events. Anything else is refused when a subscription is made, so a
+/// typo never becomes a subscription that silently receives nothing.
+public enum HighLevelEventType {
+    public static let all: [String] = [
+        "ContactCreate", "ContactUpdate", "ContactDelete", "ContactDndUpdate", "ContactTagUpdate",
+        "NoteCreate", "NoteUpdate", "NoteDelete", "TaskCreate", "TaskComplete", "TaskDelete",
+        "AppointmentCreate", "AppointmentUpdate", "AppointmentDelete", "INSTALL", "UNINSTALL",
+    ]
+}
