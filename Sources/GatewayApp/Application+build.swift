@@ -73,6 +73,7 @@ extension Gateway {
                 audit: repositories.audit, trail: audit, signer: storage.checkpointSigner, node: node,
                 interval: settings.auditCheckpointInterval, clock: clock, logger: logger),
             KeyUsageFlusher(usage: keyUsage, interval: settings.tuning.lastUsedFlushInterval, logger: logger),
+            deliveryDispatcher,
         ]
         if let failedAuthentications {
             services.append(FailedAuthenticationAuditor(

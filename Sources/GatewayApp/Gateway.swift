@@ -34,6 +34,8 @@ public struct Gateway: Sendable {
     /// HighLevel's events in: checked, deduplicated and committed with their deliveries.
     public let webhookIntake: WebhookIntake
     public let webhookAdministration: WebhookAdministration
+    /// Sends the outbox's deliveries to the subscriptions' receivers.
+    public let deliveryDispatcher: DeliveryDispatcher
     /// This gateway's name in the checkpoints it signs.
     public let node: String
     public let clock: any WallClock
@@ -80,7 +82,13 @@ public struct Gateway: Sendable {
             ledger: repositories.audit, durability: settings.auditDurability, logger: logger,
             node: settings.resolvedNode)
         self.failedAuthentications = settings.authFailureLimit.map { FailedAuthenticationGuard(rate: $0, clock: clock) }
-        self.webhookIntake = WebhookIntake(repository: repositories.webhooks, keys: settings.webhookKeys, clock: clock)
+        let dispatcher = DeliveryDispatcher(
+            repository: repositories.webhooks, client: upstream, schedule: settings.deliverySchedule,
+            timeout: settings.deliveryTimeout, audit: audit, clock: clock, logger: logger)
+        self.deliveryDispatcher = dispatcher
+        self.webhookIntake = WebhookIntake(
+            repository: repositories.webhooks, keys: settings.webhookKeys, clock: clock,
+            onAccepted: { dispatcher.wake() })
         self.webhookAdministration = WebhookAdministration(repository: repositories.webhooks, clock: clock)
         self.node = settings.resolvedNode
         self.clock = clock

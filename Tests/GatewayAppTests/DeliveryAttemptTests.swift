@@ -16,7 +16,7 @@ import Testing
         let redirectTargetHits = Atomic<Int>(0)
     }
 
-    private func withReceiver(_ body: (Int, Seen) async throws -> Void) async throws {
+    func withReceiver(_ body: (Int, Seen) async throws -> Void) async throws {
         let seen = Seen()
         let router = Router()
         router.post("/{outcome}") { request, context -> Response in

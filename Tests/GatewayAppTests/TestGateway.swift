@@ -64,6 +64,8 @@ final class TestGateway: Sendable {
         /// HighLevel's webhook keys (PEM), unset by default as in `serve`.
         var webhookPublicKey: String? = nil
         var webhookRSAPublicKey: String? = nil
+        var deliverySchedule = DeliverySchedule.standard
+        var deliveryTimeout: Duration = .seconds(10)
     }
 
     static func start(_ options: Options = Options()) async throws -> TestGateway {
@@ -125,6 +127,8 @@ final class TestGateway: Sendable {
         settings.node = options.node
         settings.webhookPublicKey = options.webhookPublicKey
         settings.webhookRSAPublicKey = options.webhookRSAPublicKey
+        settings.deliverySchedule = options.deliverySchedule
+        settings.deliveryTimeout = options.deliveryTimeout
         let client = try CurlHTTPClient()
         let storage = try await GatewayStorage.open(settings, creating: true, logger: logger)
         let gateway = Gateway(

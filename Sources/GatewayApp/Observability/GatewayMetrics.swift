@@ -52,6 +52,18 @@ public enum GatewayMetrics {
     }
 
     /// A refresh token spent by an attempt whose answer was lost: its location needs authorizing again. Alert on it.
+    /// One delivery attempt: `delivered`, `retry` (it will be tried again), `dead` or `disabled` (a 410).
+    static func deliveryAttempt(outcome: String, duration: Duration) {
+        Counter(label: "gateway_webhook_delivery_attempts_total", dimensions: [("outcome", outcome)], factory: factory)
+            .increment()
+        Metrics.Timer(label: "gateway_webhook_delivery_duration_seconds", factory: factory).recordNanoseconds(duration.nanoseconds)
+    }
+
+    static func outbox(pending: Int, oldestPendingAge: Double) {
+        Gauge(label: "gateway_webhook_outbox_pending", factory: factory).record(pending)
+        Gauge(label: "gateway_webhook_outbox_oldest_pending_seconds", factory: factory).record(oldestPendingAge)
+    }
+
     static func refreshAnswerLost() {
         Counter(label: "gateway_token_refresh_answers_lost_total", factory: factory).increment()
     }

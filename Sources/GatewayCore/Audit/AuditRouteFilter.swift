@@ -8,6 +8,7 @@ public enum AuditRouteFilter {
     /// Every label a record's `route` can hold for a matched request.
     public static var labels: [String] {
         RouteTable.contacts.operations.map(\.label) + GatewayRoute.all.map(\.label) + [FailedAuthentications.auditRoute]
+            + [WebhookDelivery.auditRoute]
     }
 
     public static func label(for text: String) throws(GatewayError) -> String {

@@ -91,6 +91,15 @@ public struct DeliveryProgress: Sendable, Equatable {
         return .none
     }
 
+    /// Gives a pending delivery up without an attempt (its subscription was disabled): dead, `deliveries retry` sends
+    /// it again.
+    public mutating func abandon(reason: String) {
+        guard status == .pending else { return }
+        status = .dead
+        lastError = reason
+        nextAttemptAt = nil
+    }
+
     /// `deliveries retry`: a dead delivery gets a new round of the schedule, due at once.
     public mutating func retry(at now: Date) -> Bool {
         guard status == .dead else { return false }

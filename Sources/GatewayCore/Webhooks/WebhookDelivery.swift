@@ -11,6 +11,9 @@ public struct WebhookDelivery: Sendable, Equatable {
     public let createdAt: Date
     public var progress: DeliveryProgress
 
+    /// The audit record's route for a delivery attempt: no request reached the gateway; the delivery is what went.
+    public static let auditRoute = "POST /deliveries/{deliveryId}"
+
     public init(
         id: String, subscriptionId: String, eventId: String, type: String, locationId: String?, createdAt: Date,
         progress: DeliveryProgress

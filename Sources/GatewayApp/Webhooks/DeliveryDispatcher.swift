@@ -1,0 +1,177 @@
+import Foundation
+import GatewayCore
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Sends the outbox's due deliveries: claims them with a lease (so several gateways on one database never send one
+/// at once, and a gateway that dies mid-attempt only delays it by the lease), signs and posts each one, records what
+/// the receiver answered, and sleeps until the next is due or an event is taken (``wake()``).
+///
+/// At most ``perSubscription`` attempts are in flight for one subscription and ``inFlight`` in all, so one slow
+/// receiver cannot hold up the others. Every attempt is a record in the audit trail.
+public final class DeliveryDispatcher: Service, Sendable {
+    public static var auditRoute: String { WebhookDelivery.auditRoute }
+
+    let repository: any WebhookRepository
+    let client: any UpstreamClient
+    let schedule: DeliverySchedule
+    let timeout: Duration
+    let audit: any AuditSink
+    let clock: any WallClock
+    let logger: Logger
+    let inFlight: Int
+    let perSubscription: Int
+    /// The longest sleep between looks at the outbox, for deliveries another gateway queued.
+    let idlePoll: Duration
+    private let wakeUp: AsyncStream<Void>.Continuation
+    private let wakeUps: Mutex<AsyncStream<Void>?>
+
+    public init(
+        repository: any WebhookRepository, client: any UpstreamClient, schedule: DeliverySchedule, timeout: Duration,
+        audit: any AuditSink, clock: any WallClock, logger: Logger, inFlight: Int = 16, perSubscription: Int = 4,
+        idlePoll: Duration = .seconds(2)
+    ) {
+        self.repository = repository
+        self.client = client
+        self.schedule = schedule
+        self.timeout = timeout
+        self.audit = audit
+        self.clock = clock
+        self.logger = logger
+        self.inFlight = inFlight
+        self.perSubscription = perSubscription
+        self.idlePoll = idlePoll
+        let (stream, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        self.wakeUp = continuation
+        self.wakeUps = Mutex(stream)
+    }
+
+    /// An event with deliveries was committed: look at the outbox now rather than at the next poll.
+    public func wake() { wakeUp.yield() }
+
+    public func run() async throws {
+        let stream = wakeUps.withLock { taken -> AsyncStream<Void>? in defer { taken = nil }; return taken }
+        guard let stream else { return }
+        await cancelWhenGracefulShutdown {
+            var wakes = stream.makeAsyncIterator()
+            while !Task.isCancelled {
+                let sent = await self.dispatchDue()
+                if sent > 0 { continue }
+                await self.sleep(until: try? await self.repository.nextDeliveryDue(), wakes: &wakes)
+            }
+        }
+    }
+
+    /// Claims and sends what is due now; returns how many were attempted.
+    @discardableResult
+    public func dispatchDue() async -> Int {
+        let now = clock.now()
+        let claimed: [ClaimedDelivery]
+        do {
+            // The lease outlasts an attempt, so a claimed delivery is never claimed again while it is being sent.
+            claimed = try await repository.claimDueDeliveries(
+                at: now, leaseUntil: now.addingTimeInterval(timeout.seconds + 30), limit: inFlight)
+        } catch {
+            logger.error("the outbox cannot be read", metadata: ["error": "\(error)"])
+            return 0
+        }
+        guard !claimed.isEmpty else { return 0 }
+        let lanes = Dictionary(grouping: claimed, by: \.delivery.subscriptionId)
+        await withTaskGroup(of: Void.self) { group in
+            for (subscriptionId, deliveries) in lanes {
+                group.addTask {
+                    let subscription = try? await self.repository.subscription(id: subscriptionId)
+                    for start in stride(from: 0, to: deliveries.count, by: self.perSubscription) {
+                        let slice = deliveries[start..<min(start + self.perSubscription, deliveries.count)]
+                        await withTaskGroup(of: Void.self) { lane in
+                            for claim in slice { lane.addTask { await self.attempt(claim, subscription) } }
+                        }
+                    }
+                }
+            }
+        }
+        await recordDepth()
+        return claimed.count
+    }
+
+    private func attempt(_ claim: ClaimedDelivery, _ subscription: WebhookSubscription?) async {
+        var progress = claim.delivery.progress
+        guard let subscription, subscription.isEnabled else {
+            progress.abandon(reason: subscription == nil ? "the subscription is gone" : "the subscription is disabled")
+            _ = try? await repository.recordDeliveryProgress(id: claim.delivery.id, progress: progress)
+            return
+        }
+        let started = ContinuousClock.now
+        let outcome: DeliveryProgress.Outcome
+        do {
+            let attempt = DeliveryAttempt(
+                deliveryId: claim.delivery.id, url: try SubscriptionURL(subscription.url),
+                body: DeliveryBody.make(claim), signer: try StandardWebhookSigner(secret: subscription.secret),
+                timeout: timeout)
+            outcome = await attempt.send(through: client, at: clock.now())
+        } catch {
+            outcome = .noAnswer("the subscription cannot be sent to: \(error)")
+        }
+        let consequence = progress.record(outcome, at: clock.now(), schedule: schedule, jitter: Double.random(in: 0..<1))
+        do {
+            try await repository.recordDeliveryProgress(id: claim.delivery.id, progress: progress)
+            if consequence == .disableSubscription {
+                try await repository.setSubscriptionDisabled(
+                    id: subscription.id, at: clock.now(), reason: "the receiver answered 410 Gone")
+                logger.warning("subscription disabled: its receiver answered 410", metadata: ["subscription": "\(subscription.id)"])
+            }
+        } catch {
+            // The lease runs out and the delivery is sent again: at least once, never lost.
+            logger.error("a delivery's outcome was not stored", metadata: ["delivery": "\(claim.delivery.id)", "error": "\(error)"])
+        }
+        let elapsed = ContinuousClock.now - started
+        let label = consequence == .disableSubscription ? "disabled" : progress.status == .pending ? "retry" : progress.status.rawValue
+        GatewayMetrics.deliveryAttempt(outcome: label, duration: elapsed)
+        await record(claim, outcome: outcome, progress: progress, elapsed: elapsed)
+    }
+
+    /// The attempt in the trail: its delivery id as resource, the receiver's status as the upstream status.
+    private func record(
+        _ claim: ClaimedDelivery, outcome: DeliveryProgress.Outcome, progress: DeliveryProgress, elapsed: Duration
+    ) async {
+        var receiverStatus: Int?
+        if case .answered(let status, _) = outcome { receiverStatus = status }
+        let delivered = progress.status == .delivered
+        let record = AuditRecord(
+            time: clock.now(), requestId: "\(claim.delivery.id).\(progress.attempts)", method: "POST",
+            route: WebhookDelivery.auditRoute, path: "/deliveries/\(claim.delivery.id)", status: receiverStatus ?? 0,
+            outcome: delivered ? .ok : .upstreamError, locationId: claim.event.locationId,
+            contactId: claim.event.contactId, resourceId: claim.delivery.id, upstreamStatus: receiverStatus,
+            upstreamAttempts: 1, durationMs: elapsed.seconds * 1000)
+        do {
+            try await audit.record(record)
+        } catch {
+            logger.error("a delivery attempt was not recorded in the audit trail", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func recordDepth() async {
+        guard let depth = try? await repository.outboxDepth() else { return }
+        let age = depth.oldestPendingCreatedAt.map { max(0, clock.now().timeIntervalSince($0)) } ?? 0
+        GatewayMetrics.outbox(pending: depth.pending, oldestPendingAge: age)
+    }
+
+    /// Sleeps until `due` (at most ``idlePoll``), or until woken.
+    private func sleep(until due: Date?, wakes: inout AsyncStream<Void>.AsyncIterator) async {
+        var wait = idlePoll
+        if let due {
+            let seconds = max(0, due.timeIntervalSince(clock.now()))
+            wait = min(wait, .milliseconds(Int64(seconds * 1000) + 1))
+        }
+        let waited = Task { try? await Task.sleep(for: wait); self.wakeUp.yield() }
+        _ = await wakes.next()
+        waited.cancel()
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+}
