@@ -5,7 +5,8 @@ public struct SettingsError: Error, Sendable, Equatable, CustomStringConvertible
     public init(_ description: String) { self.description = description }
 
     static func malformed(_ setting: Setting, _ value: String, from source: String) -> SettingsError {
-        let shown = setting.isSecret ? "the value" : "\"\(value)\""
+        // A secret is never echoed, nor a value of several lines (a PEM key): the refusal stays one line.
+        let shown = setting.isSecret || value.contains(where: \.isNewline) ? "the value" : "\"\(value)\""
         return SettingsError("\(setting.key): \(shown) is not \(setting.expects) (from \(source))")
     }
 }

@@ -121,6 +121,8 @@ import Testing
         #expect(settings.deliveryTimeout == .seconds(3) && settings.reconcileInterval == nil)
         #expect(refusal(["--webhook-public-key", "not-a-key"])?.hasPrefix(#"webhook.public.key: "not-a-key" is not an Ed25519 public key"#) == true)
         #expect(refusal(environment: ["GATEWAY_WEBHOOK_RSA_PUBLIC_KEY": key])?.contains("an RSA public key of at least 2048 bits") == true)
+        #expect(refusal(environment: ["GATEWAY_WEBHOOK_PUBLIC_KEY": "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----"])
+            == "webhook.public.key: the value is not an Ed25519 public key: PEM, or base64 or hex of its 32 bytes (from GATEWAY_WEBHOOK_PUBLIC_KEY)")
         #expect(refusal(["--delivery-schedule", "5s,soon"])?.contains("comma-separated waits") == true)
         #expect(refusal(["--reconcile-interval", "2s"])?.contains("at least 10s, or off") == true)
         #expect(refusal(["--delivery-timeout", "0s"])?.hasPrefix("delivery.timeout:") == true)
