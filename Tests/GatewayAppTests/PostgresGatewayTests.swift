@@ -171,6 +171,12 @@ import Testing
             ["GATEWAY_SECRET_KEY": secret, "GATEWAY_DATABASE": "postgres://u:hunter2@127.0.0.1:1/x?sslmode=disable"])
         CLI.expectFailure(unreachable, containing: "cannot open postgres://u@127.0.0.1:1/x")
         #expect(!unreachable.stderr.contains("hunter2"))
+        // `serve` too: one line, exit 1, before it listens.
+        let unreachableServe = try await command(
+            ["serve", "--listen", "127.0.0.1:0"],
+            ["GATEWAY_SECRET_KEY": secret, "GATEWAY_DATABASE": "postgres://u:hunter2@127.0.0.1:1/x?sslmode=disable"])
+        CLI.expectFailure(unreachableServe, containing: "cannot open postgres://u@127.0.0.1:1/x")
+        #expect(!unreachableServe.stderr.contains("hunter2") && !unreachableServe.stdout.contains("listening"))
 
         let server = try await ServerProcess.start(arguments: ["serve", "--listen", "127.0.0.1:0"], environment: environment)
         defer { server.stop() }
