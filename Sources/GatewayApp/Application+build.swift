@@ -80,6 +80,9 @@ extension Gateway {
                 failures: failedAuthentications, audit: audit,
                 interval: settings.tuning.failedAuthenticationAuditInterval, logger: logger))
         }
+        if let feed = storage.changeFeed {
+            services.append(StoreChangeFollower(feed: feed, directory: keyDirectory, tokens: tokens))
+        }
         return services + storage.services
     }
 

@@ -17,6 +17,8 @@ public struct GatewayStorage: Sendable {
     public let checkpointSigner: AuditCheckpointSigner
     /// Background work the store needs while a server runs (SQLite: copying the WAL into the database file).
     public let services: [any Service]
+    /// Tells a running server what other processes changed (keys, roles, connections); `nil`: poll as before.
+    public let changeFeed: (any StoreChangeFeed)?
     /// Where the store is, for messages (a PostgreSQL URL without its password).
     public let location: String
     /// Whether opening it made a new, empty one (only `serve` may): `serve` says where.
@@ -25,10 +27,12 @@ public struct GatewayStorage: Sendable {
     public let close: @Sendable () async -> Void
 
     public init(
-        repositories: GatewayRepositories, secret: GatewaySecret, services: [any Service] = [], location: String,
-        created: Bool = false, close: @escaping @Sendable () async -> Void = {}
+        repositories: GatewayRepositories, secret: GatewaySecret, services: [any Service] = [],
+        changeFeed: (any StoreChangeFeed)? = nil, location: String, created: Bool = false,
+        close: @escaping @Sendable () async -> Void = {}
     ) {
         self.close = close
+        self.changeFeed = changeFeed
         self.repositories = repositories
         self.secret = secret
         self.keyFormat = KeyFormat(secret: secret)
@@ -72,7 +76,7 @@ public struct GatewayStorage: Sendable {
                 services: [
                     WALCheckpointService(store: store, interval: settings.tuning.walCheckpointInterval, logger: logger)
                 ],
-                location: path, created: !exists)
+                changeFeed: SQLiteChangeFeed(store: store), location: path, created: !exists)
         case .postgres(let text):
             let url: PostgresURL
             do {
@@ -93,7 +97,8 @@ public struct GatewayStorage: Sendable {
                 throw Unavailable(description: error.description)
             }
             return GatewayStorage(
-                repositories: GatewayRepositories(store: store), secret: secret, location: url.redacted,
+                repositories: GatewayRepositories(store: store), secret: secret,
+                changeFeed: try PostgresChangeFeed(url: url, logger: logger), location: url.redacted,
                 close: { await store.close() })
         }
     }

@@ -208,6 +208,44 @@ enum PostgresMigrations {
                 "CREATE INDEX webhook_deliveries_subscription ON webhook_deliveries(subscription_id, created_at)",
                 "CREATE TABLE reconciliation_cursors (location_id TEXT PRIMARY KEY, cursor DOUBLE PRECISION NOT NULL)",
             ]),
+        Step(
+            name: "v5: changes to keys, roles and connections notified to every gateway",
+            sql: [
+                // Triggers, not the store's own code: a change made by any process (a command, an older gateway, an
+                // operator's SQL) reaches every listener, when its transaction commits. Last-used times are not a
+                // change anyone must hear of: the keys' trigger fires only on the columns that authenticate.
+                """
+                CREATE FUNCTION gateway_notify_change() RETURNS trigger LANGUAGE plpgsql AS $$
+                DECLARE
+                    subject TEXT;
+                BEGIN
+                    IF TG_TABLE_NAME = 'api_keys' THEN
+                        subject := 'key:' || CASE WHEN TG_OP = 'DELETE' THEN OLD.id ELSE NEW.id END;
+                    ELSIF TG_TABLE_NAME = 'roles' THEN
+                        subject := 'role:' || CASE WHEN TG_OP = 'DELETE' THEN OLD.name ELSE NEW.name END;
+                    ELSE
+                        subject := 'connection:'
+                            || CASE WHEN TG_OP = 'DELETE' THEN OLD.location_id ELSE NEW.location_id END;
+                    END IF;
+                    PERFORM pg_notify('\(PostgresChangeFeed.channel)', subject);
+                    RETURN NULL;
+                END
+                $$
+                """,
+                """
+                CREATE TRIGGER api_keys_notify AFTER INSERT OR DELETE OR UPDATE OF name, role, secret_hash, locations,
+                    rate, burst, expires_at, revoked_at, previous_secret_hash, previous_expires_at
+                ON api_keys FOR EACH ROW EXECUTE FUNCTION gateway_notify_change()
+                """,
+                """
+                CREATE TRIGGER roles_notify AFTER INSERT OR UPDATE OR DELETE ON roles
+                FOR EACH ROW EXECUTE FUNCTION gateway_notify_change()
+                """,
+                """
+                CREATE TRIGGER connections_notify AFTER INSERT OR UPDATE OR DELETE ON connections
+                FOR EACH ROW EXECUTE FUNCTION gateway_notify_change()
+                """,
+            ]),
     ]
 
     /// What the migration found about the seal.

@@ -253,6 +253,29 @@ public final class SQLiteStore: StoreHealth, Sendable {
                 );
                 """)
         }
+        migrator.registerMigration("v11: a change counter for keys, roles and connections") { db in
+            // Moved by triggers, so that commands in other processes move it too; a server reads this one row a few
+            // times a second (SQLiteChangeFeed) instead of every key. Last-used times do not move it.
+            var sql = """
+                CREATE TABLE change_counter (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
+                INSERT INTO change_counter (id, value) VALUES (1, 0);
+                CREATE TRIGGER api_keys_changed_update AFTER UPDATE OF name, role, secret_hash, locations, rate, burst,
+                    expires_at, revoked_at, previous_secret_hash, previous_expires_at ON api_keys
+                BEGIN UPDATE change_counter SET value = value + 1; END;
+
+                """
+            for (table, event) in [
+                ("api_keys", "INSERT"), ("api_keys", "DELETE"), ("roles", "INSERT"), ("roles", "UPDATE"),
+                ("roles", "DELETE"), ("connections", "INSERT"), ("connections", "UPDATE"), ("connections", "DELETE"),
+            ] {
+                sql += """
+                    CREATE TRIGGER \(table)_changed_\(event.lowercased()) AFTER \(event) ON \(table)
+                    BEGIN UPDATE change_counter SET value = value + 1; END;
+
+                    """
+            }
+            try db.execute(sql: sql)
+        }
         return migrator
     }
 }

@@ -171,6 +171,12 @@ import Testing
             ["GATEWAY_SECRET_KEY": secret, "GATEWAY_DATABASE": "postgres://u:hunter2@127.0.0.1:1/x?sslmode=disable"])
         CLI.expectFailure(unreachable, containing: "cannot open postgres://u@127.0.0.1:1/x")
         #expect(!unreachable.stderr.contains("hunter2"))
+        // `serve` too: one line, exit 1, before it listens.
+        let unreachableServe = try await command(
+            ["serve", "--listen", "127.0.0.1:0"],
+            ["GATEWAY_SECRET_KEY": secret, "GATEWAY_DATABASE": "postgres://u:hunter2@127.0.0.1:1/x?sslmode=disable"])
+        CLI.expectFailure(unreachableServe, containing: "cannot open postgres://u@127.0.0.1:1/x")
+        #expect(!unreachableServe.stderr.contains("hunter2") && !unreachableServe.stdout.contains("listening"))
 
         let server = try await ServerProcess.start(arguments: ["serve", "--listen", "127.0.0.1:0"], environment: environment)
         defer { server.stop() }
@@ -208,5 +214,49 @@ import Testing
         CLI.expectFailure(try await command(["keys", "list"], stranger), containing: "sealed with another GATEWAY_SECRET_KEY")
         let refused = try await command(["serve", "--listen", "127.0.0.1:0"], stranger)
         CLI.expectFailure(refused, containing: "sealed with another GATEWAY_SECRET_KEY")
+    }
+
+    @Test func aKeyMadeByACommandWorksAtOnceOnTwoServersAndItsRevocationReachesBothWithinASecond() async throws {
+        let database = try await TestPostgres.makeDatabase()
+        defer { Task { await database.drop() } }
+        let environment = ["GATEWAY_SECRET_KEY": GatewaySecret.generate().base64, "GATEWAY_DATABASE": database.url]
+        func command(_ arguments: [String]) async throws -> Executable.Result {
+            try await blocking { try Executable.run(arguments, environment: environment) }
+        }
+        let first = try await ServerProcess.start(arguments: ["serve", "--listen", "127.0.0.1:0"], environment: environment)
+        defer { first.stop() }
+        let second = try await ServerProcess.start(arguments: ["serve", "--listen", "127.0.0.1:0"], environment: environment)
+        defer { second.stop() }
+        let client = try CurlHTTPClient()
+        defer { client.shutdown() }
+        func status(_ server: ServerProcess, _ key: String) async throws -> Int {
+            try await client.execute(
+                CurlRequest(
+                    method: "GET", url: "http://127.0.0.1:\(server.port)/contacts/?locationId=loc-1",
+                    headers: [("Authorization", "Bearer \(key)")])
+            ).status
+        }
+        // Both servers have read their keys once (an unknown key), then a command makes one.
+        let made = try await command(["keys", "create", "--name", "new", "--role", "reader", "--output", "json"])
+        #expect(made.status == 0, "\(made.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(made.stdout.utf8)) as? [String: Any])
+        let key = try #require(json["key"] as? String)
+        let id = try #require(json["id"] as? String)
+        // At once, first try, on each: no connection yet (503), never an unknown key (401).
+        #expect(try await status(first, key) == 503)
+        #expect(try await status(second, key) == 503)
+        // Revoked by a command on the database: both refuse it within a second, by notification.
+        let started = ContinuousClock.now
+        #expect(try await command(["keys", "revoke", id]).status == 0)
+        let revokedAt = ContinuousClock.now
+        var seen: [Duration] = []
+        for server in [first, second] {
+            while try await status(server, key) != 401 {
+                guard ContinuousClock.now - revokedAt < .seconds(3) else { break }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            seen.append(ContinuousClock.now - revokedAt)
+        }
+        #expect(seen.allSatisfy { $0 < .seconds(1) }, "revocation seen after \(seen) (command took \(revokedAt - started))")
     }
 }

@@ -131,6 +131,12 @@ public actor TokenBroker {
         directory = nil
     }
 
+    /// Forgets every cached connection (the store's change feed lost track, or cannot say which changed).
+    public func forgetAll() {
+        cache = [:]
+        directory = nil
+    }
+
     // MARK: - Reading
 
     private func current(_ locationId: String) async throws -> Connection {
