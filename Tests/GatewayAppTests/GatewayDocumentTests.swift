@@ -27,6 +27,11 @@ import Testing
         ("POST", "/admin/v1/connections/authorize", "connections.manage"),
         ("DELETE", "/admin/v1/connections/{locationId}", "connections.manage"),
         ("GET", "/admin/v1/audit", "audit.read"), ("GET", "/admin/v1/audit/verify", "audit.read"),
+        ("GET", "/admin/v1/subscriptions", "webhooks.manage"), ("POST", "/admin/v1/subscriptions", "webhooks.manage"),
+        ("DELETE", "/admin/v1/subscriptions/{id}", "webhooks.manage"),
+        ("POST", "/admin/v1/subscriptions/{id}/enable", "webhooks.manage"),
+        ("GET", "/admin/v1/deliveries", "webhooks.manage"),
+        ("POST", "/admin/v1/deliveries/{id}/retry", "webhooks.manage"),
     ]
     static let openRoutes: [(method: String, path: String)] = [
         ("GET", "/oauth/start"), ("GET", "/oauth/callback"), ("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"), ("GET", "/openapi.json"),

@@ -60,10 +60,7 @@ import _CryptoExtras
             #expect(answer["deliveries"] as? Int == 2)
             let deliveries = try await gw.gateway.repositories.webhooks.deliveries(subscriptionId: nil, status: nil, limit: 10)
             #expect(Set(deliveries.map(\.subscriptionId)) == ["sub_created", "sub_every"])
-            let claimed = try await gw.gateway.repositories.webhooks.claimDueDeliveries(
-                at: Date().addingTimeInterval(1), leaseUntil: Date().addingTimeInterval(60), limit: 10)
-            #expect(claimed.first?.event.body == body, "the event is kept byte for byte, as it was signed")
-            #expect(claimed.first?.event.contactId == "c-wh-1")
+            #expect(deliveries.allSatisfy { $0.eventId == "wh-1" && $0.type == "ContactCreate" })
 
             // HighLevel sends it again (its answer was lost): 200, nothing new.
             let again = try await post(gw, body, headers: [("X-GHL-Signature", try Self.signature(body))])

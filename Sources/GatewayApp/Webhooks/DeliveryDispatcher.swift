@@ -69,6 +69,9 @@ public final class DeliveryDispatcher: Service, Sendable {
         let now = clock.now()
         let claimed: [ClaimedDelivery]
         do {
+            // A read first: claiming is a write transaction, which an idle outbox must not cost every poll (it would
+            // queue in front of the audit trail's commits, and fsync for nothing).
+            guard let due = try await repository.nextDeliveryDue(), due <= now else { return 0 }
             // The lease outlasts an attempt, so a claimed delivery is never claimed again while it is being sent.
             claimed = try await repository.claimDueDeliveries(
                 at: now, leaseUntil: now.addingTimeInterval(timeout.seconds + 30), limit: inFlight)
