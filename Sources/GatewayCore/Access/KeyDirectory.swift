@@ -30,7 +30,7 @@ public final class KeyDirectory: Sendable {
     /// not install what it read as fresh.
     private let feed = Mutex<(following: Bool, changes: UInt64)>((false, 0))
     private let unknown: Mutex<UnknownKeyCache>
-    private let reload = Mutex<Task<Void, any Error>?>(nil)
+    private let reload = Mutex<Task<Snapshot, any Error>?>(nil)
     private let usage: KeyUsageRecorder?
 
     public init(
@@ -178,25 +178,23 @@ public final class KeyDirectory: Sendable {
             return current
         }
         // One reload at a time; everyone who finds the view stale waits for the same read.
-        let task = reload.withLock { running -> Task<Void, any Error> in
+        let task = reload.withLock { running -> Task<Snapshot, any Error> in
             if let running { return running }
             let task = Task { try await self.load() }
             running = task
             return task
         }
         defer { reload.withLock { if $0 == task { $0 = nil } } }
+        // The view this read made, even if a change invalidated it meanwhile: this request was already under way
+        // (the next one reads again).
         do {
-            try await task.value
+            return try await task.value
         } catch {
             throw GatewayError.storeUnavailable("The key store cannot be read: \(error)")
         }
-        guard let loaded = snapshot.withLock({ $0 }) else {
-            throw GatewayError.storeUnavailable("The key store cannot be read.")
-        }
-        return loaded
     }
 
-    private func load() async throws {
+    private func load() async throws -> Snapshot {
         let changesBefore = feed.withLock { $0.changes }
         let keys = try await keyRepository.keys()
         let custom = try await roleRepository.customRoles()
@@ -210,6 +208,7 @@ public final class KeyDirectory: Sendable {
         // A change reported while this read ran may be missing from it: it is used once, then read again.
         let stale = feed.withLock { $0.changes } != changesBefore
         snapshot.withLock { $0 = stale ? Snapshot(stale: loaded) : loaded }
+        return loaded
     }
 }
 
