@@ -8,8 +8,9 @@ import Synchronization
 /// at once, and a gateway that dies mid-attempt only delays it by the lease), signs and posts each one, records what
 /// the receiver answered, and sleeps until the next is due or an event is taken (``wake()``).
 ///
-/// At most ``perSubscription`` attempts are in flight for one subscription and ``inFlight`` in all, so one slow
-/// receiver cannot hold up the others. Every attempt is a record in the audit trail.
+/// At most ``perSubscription`` attempts are in flight for one subscription and ``inFlight`` in all: within a batch
+/// a slow receiver holds up only its own lane, but the next batch waits for the slowest lane (at most the delivery
+/// timeout per slice). Every attempt is a record in the audit trail.
 public final class DeliveryDispatcher: Service, Sendable {
     public static var auditRoute: String { WebhookDelivery.auditRoute }
 
@@ -167,7 +168,11 @@ public final class DeliveryDispatcher: Service, Sendable {
             let seconds = max(0, due.timeIntervalSince(clock.now()))
             wait = min(wait, .milliseconds(Int64(seconds * 1000) + 1))
         }
-        let waited = Task { try? await Task.sleep(for: wait); self.wakeUp.yield() }
+        let waited = Task {
+            // Cancelled when woken sooner: then no wake-up of its own.
+            guard (try? await Task.sleep(for: wait)) != nil else { return }
+            self.wakeUp.yield()
+        }
         _ = await wakes.next()
         waited.cancel()
     }
