@@ -212,10 +212,12 @@ import Testing
             #expect(ok.status == 200)
             // Another process holds the write lock longer than the store's busy timeout (5 s).
             let path = gw.databasePath
-            let lock = try await StoreLock.hold(path, seconds: 9)
+            // Held well past the refusal's own record, which may wait behind the key-usage flush's write (5 s of busy
+            // timeout each) on a loaded machine.
+            let lock = try await StoreLock.hold(path, seconds: 16)
             try await Task.sleep(for: .milliseconds(1100))  // past the trail's trust in its last commit
             // The refusal's own record cannot be committed either (it waits out the 5 s busy timeout, while the
-            // lock is held 9 s): still 503, and nothing in the trail.
+            // lock is held 16 s): still 503, and nothing in the trail.
 
             let before = gw.sandbox.stats().apiRequests
             let refused = try await gw.call("GET", "/contacts/?locationId=\(TestGateway.location)")

@@ -10,7 +10,8 @@ import Testing
 @Suite struct FailedAuthenticationFloodTests {
     @Test func aFloodOfWrongKeysCostsItsAllowanceAndOneRecord() async throws {
         var options = TestGateway.Options()
-        options.authFailureLimit = Rate(count: 5, perSeconds: 60)
+        // An allowance that does not refill during the flood, however slowly a loaded machine sends it.
+        options.authFailureLimit = Rate(count: 5, perSeconds: 3600)
         options.failedAuthenticationAuditInterval = .seconds(1)
         try await withGateway(options) { gw in
             let wrong = "cgw_aaaaaaaaaaaa_" + String(repeating: "b", count: 32)
@@ -29,7 +30,7 @@ import Testing
             }
             let floodSeconds = Double((ContinuousClock.now - started).components.seconds) + 1
             #expect(statuses == [401: 5, 429: 195])
-            #expect(retryAfter.flatMap(Int.init).map { $0 >= 1 && $0 <= 12 } == true, "\(String(describing: retryAfter))")
+            #expect(retryAfter.flatMap(Int.init).map { $0 >= 1 && $0 <= 720 } == true, "\(String(describing: retryAfter))")
             // A good key from the same address is not held back.
             #expect(try await gw.call("GET", "/contacts/?locationId=loc-sandbox", key: gw.readerKey).status == 200)
 

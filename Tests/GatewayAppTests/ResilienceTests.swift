@@ -39,7 +39,8 @@ import Testing
             let response = try await gw.call("GET", list)
             // 429 and not 504: the gateway did not wait the budget out for a Retry-After past it.
             #expect(response.status == 429)
-            #expect(ContinuousClock.now - started < .seconds(2))
+            // Far below the 30 s asked for (a loaded machine may pass the 2 s upstream timeout a little).
+            #expect(ContinuousClock.now - started < .seconds(10))
         }
     }
 
