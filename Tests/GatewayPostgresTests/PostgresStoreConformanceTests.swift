@@ -11,18 +11,7 @@ import Testing
 @Suite(.enabled(if: TestPostgres.enabled), .serialized) struct PostgresStoreConformanceTests {
     @Test(arguments: RepositoryConformance.cases)
     func conforms(_ check: RepositoryConformance) async throws {
-        let database = try await TestPostgres.makeDatabase()
-        let store = try await PostgresStore.open(
-            url: database.location, secret: GatewaySecret.generate(), logger: Logger(label: "test"))
-        do {
-            try await check.run(on: store)
-        } catch {
-            await store.close()
-            await database.drop()
-            throw error
-        }
-        await store.close()
-        await database.drop()
+        try await withFreshStore { try await check.run(on: $0) }
     }
 }
 
@@ -30,17 +19,22 @@ import Testing
 @Suite(.enabled(if: TestPostgres.enabled), .serialized) struct PostgresWebhookConformanceTests {
     @Test(arguments: WebhookConformance.cases)
     func conforms(_ check: WebhookConformance) async throws {
-        let database = try await TestPostgres.makeDatabase()
-        let store = try await PostgresStore.open(
-            url: database.location, secret: GatewaySecret.generate(), logger: Logger(label: "test"))
-        do {
-            try await check.run(on: store)
-        } catch {
-            await store.close()
-            await database.drop()
-            throw error
-        }
+        try await withFreshStore { try await check.run(on: $0) }
+    }
+}
+
+/// A store on a new database of its own, closed and dropped after `body` however it ends.
+func withFreshStore(_ body: (PostgresStore) async throws -> Void) async throws {
+    let database = try await TestPostgres.makeDatabase()
+    let store = try await PostgresStore.open(
+        url: database.location, secret: GatewaySecret.generate(), logger: Logger(label: "test"))
+    do {
+        try await body(store)
+    } catch {
         await store.close()
         await database.drop()
+        throw error
     }
+    await store.close()
+    await database.drop()
 }
