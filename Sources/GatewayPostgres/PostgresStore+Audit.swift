@@ -78,7 +78,8 @@ extension PostgresStore: AuditRepository {
     /// Fails within about a second when no append could commit now: the database is unreachable or read-only (a
     /// standby), or the trail's lock is held that long. Writes nothing.
     public func probeAuditWritable() async throws {
-        try await client.withConnection { connection in
+        let logger = logger
+        try await pooled { connection in
             try await connection.query("BEGIN", logger: logger)
             do {
                 try await connection.query("SET LOCAL lock_timeout = '1s'", logger: logger)
@@ -132,7 +133,7 @@ extension PostgresStore: AuditRepository {
     public func verifyAudit(key: AuditCheckpointKey, external: AuditTrailVerifier.Input?) async throws
         -> AuditVerification
     {
-        try await snapshot { connection in
+        try await snapshot { [self] connection in
             let boundary = try await Self.pruneBoundary(connection, logger: self.logger)
             var verifier = AuditTrailVerifier(key: key, boundary: boundary)
             var failure: AuditTrailVerifier.Failure?
@@ -155,7 +156,7 @@ extension PostgresStore: AuditRepository {
     public func pruneAudit(beforeMs: Int64, nowMs: Int64, signer: AuditCheckpointSigner, node: String) async throws
         -> Int
     {
-        try await transaction { connection in
+        try await transaction { [self] connection in
             let logger = self.logger
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.auditLockKey))", logger: logger)
             let boundary = try await Self.pruneBoundary(connection, logger: logger)
@@ -279,8 +280,9 @@ extension PostgresStore: AuditRepository {
     }
 
     /// `body` in a REPEATABLE READ, read-only transaction: one snapshot of the whole database.
-    func snapshot<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await client.withConnection { connection in
+    func snapshot<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        let logger = logger
+        return try await pooled { connection in
             try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
             do {
                 let value = try await body(connection)

@@ -9,7 +9,7 @@ extension PostgresStore {
     public func signAuditCheckpoint(signer: AuditCheckpointSigner, node: String, nowMs: Int64) async throws
         -> AuditCheckpointRound
     {
-        try await transaction { connection in
+        try await transaction { [self] connection in
             let logger = self.logger
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.auditLockKey))", logger: logger)
             var (seq, hash) = (Int64(0), AuditChain.genesis)

@@ -115,7 +115,7 @@ extension PostgresStore: ConnectionRepository {
 
 extension PostgresStore: AuthorizationStateRepository {
     public func insertAuthorizationState(_ state: AuthorizationState) async throws {
-        try await transaction { connection in
+        try await transaction { [self] connection in
             // The `state` column holds the state's hash (see AuthorizationState).
             try await connection.query(
                 """

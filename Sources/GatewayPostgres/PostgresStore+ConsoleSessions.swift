@@ -6,7 +6,7 @@ import PostgresNIO
 /// the database, or a replica, signs nobody in.
 extension PostgresStore: ConsoleSessionRepository {
     public func insertConsoleSession(_ session: ConsoleSession) async throws {
-        try await transaction { connection in
+        try await transaction { [self] connection in
             try await connection.query(
                 """
                 INSERT INTO console_sessions (token_hash, key_id, created_at, expires_at)

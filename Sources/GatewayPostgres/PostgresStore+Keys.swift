@@ -9,13 +9,13 @@ extension PostgresStore: KeyRepository {
         """
 
     public func insertKey(_ key: APIKey) async throws {
-        try await client.query(
+        _ = try await rows(
             """
             INSERT INTO api_keys (id, name, role, secret_hash, locations, rate, burst, expires_at, created_at)
             VALUES (\(key.id), \(key.name), \(key.role), \(key.secretHash), \(key.locations?.joined(separator: ",")),
                 \(key.rate), \(key.burst.map(Int64.init)), \(key.expiresAt?.timeIntervalSince1970),
                 \(key.createdAt.timeIntervalSince1970))
-            """, logger: logger)
+            """)
     }
 
     public func keys() async throws -> [APIKey] {
@@ -71,12 +71,12 @@ extension PostgresStore: KeyRepository {
         let ids = Array(times.keys)
         let dates = ids.map { times[$0]!.timeIntervalSince1970 }
         // One statement for the whole batch; GREATEST never moves a time backwards.
-        try await client.query(
+        _ = try await rows(
             """
             UPDATE api_keys AS k SET last_used_at = GREATEST(coalesce(k.last_used_at, 0), u.at)
             FROM unnest(\(ids)::text[], \(dates)::double precision[]) AS u(id, at)
             WHERE k.id = u.id
-            """, logger: logger)
+            """)
     }
 
     static func decodeKey(_ row: PostgresRow) throws -> APIKey {
@@ -110,7 +110,7 @@ extension PostgresStore: RoleRepository {
     }
 
     public func deleteRole(name: String) async throws -> RoleDeletion {
-        try await transaction { connection in
+        try await transaction { [self] connection in
             // SHARE mode lets readers on and holds writers of keys until this commits: a key given this role meanwhile
             // either blocks the delete or is created after it.
             try await connection.query("LOCK TABLE api_keys IN SHARE MODE", logger: logger)

@@ -13,7 +13,7 @@ extension PostgresStore: RefreshJournal {
     static let journalRetention: TimeInterval = 30 * 86_400
 
     public func claimRefresh(_ attempt: RefreshAttempt, now: Date) async throws -> RefreshClaim {
-        try await transaction { connection in
+        try await transaction { [self] connection in
             let logger = self.logger
             let stored = try await connection.rows(
                 "SELECT generation FROM connections WHERE location_id = \(attempt.locationId) FOR UPDATE",
@@ -47,11 +47,11 @@ extension PostgresStore: RefreshJournal {
     }
 
     public func finishRefresh(id: String, outcome: RefreshAttempt.Outcome, at date: Date) async throws {
-        try await client.query(
+        _ = try await rows(
             """
             UPDATE refresh_attempts SET outcome = \(outcome.rawValue), finished_at = \(date.timeIntervalSince1970)
             WHERE id = \(id)
-            """, logger: logger)
+            """)
     }
 
     public func refreshAttempts(locationId: String, limit: Int) async throws -> [RefreshAttempt] {

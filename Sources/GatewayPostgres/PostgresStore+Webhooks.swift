@@ -14,13 +14,13 @@ extension PostgresStore: WebhookRepository {
     public func insertSubscription(_ subscription: WebhookSubscription) async throws {
         let s = subscription
         let secret = try cipher.seal(s.secret, context: Self.secretContext(s.id))
-        try await client.query(
+        _ = try await rows(
             """
             INSERT INTO webhook_subscriptions
                 (id, url, events, locations, enrich, secret, created_at, disabled_at, disabled_reason)
             VALUES (\(s.id), \(s.url), \(s.events), \(s.locations), \(s.enrich), \(secret),
                 \(s.createdAt.timeIntervalSince1970), \(s.disabledAt?.timeIntervalSince1970), \(s.disabledReason))
-            """, logger: logger)
+            """)
     }
 
     public func subscriptions() async throws -> [WebhookSubscription] {
@@ -43,7 +43,7 @@ extension PostgresStore: WebhookRepository {
 
     @discardableResult
     public func deleteSubscription(id: String) async throws -> Bool {
-        try await transaction { connection in
+        try await transaction { [self] connection in
             let deleted = try await connection.rows(
                 "DELETE FROM webhook_subscriptions WHERE id = \(id) RETURNING 1", logger: logger)
             guard !deleted.isEmpty else { return false }
@@ -69,7 +69,7 @@ extension PostgresStore: WebhookRepository {
         -> EventAcceptance
     {
         let e = event
-        return try await transaction { connection in
+        return try await transaction { [self] connection in
             let inserted = try await connection.rows(
                 """
                 INSERT INTO webhook_events
@@ -207,11 +207,11 @@ extension PostgresStore: WebhookRepository {
     }
 
     public func setReconciliationCursor(locationId: String, to cursor: Date) async throws {
-        try await client.query(
+        _ = try await rows(
             """
             INSERT INTO reconciliation_cursors (location_id, cursor) VALUES (\(locationId), \(cursor.timeIntervalSince1970))
             ON CONFLICT (location_id) DO UPDATE SET cursor = excluded.cursor
-            """, logger: logger)
+            """)
     }
 
     /// The cipher's context for a subscription's secret, as in the SQLite store.

@@ -91,7 +91,7 @@ public final class PostgresStore: StoreHealth, Sendable {
 
     /// Answers when the database does: for `/readyz`.
     public func ping() async throws {
-        try await client.query("SELECT 1", logger: logger)
+        _ = try await rows("SELECT 1")
     }
 
     /// One line for an error from the database: postgres-nio's own description hides the server's message.
@@ -107,16 +107,41 @@ public final class PostgresStore: StoreHealth, Sendable {
 }
 
 extension PostgresStore {
+    /// The most one use of the pool may take, the wait for a connection included. postgres-nio's pool waits for a
+    /// connection for as long as the server is away (vapor/postgres-nio#489 and #565), which would hold a request,
+    /// and `/readyz`, until the caller gave up; past this the store answers that the database is unavailable, and
+    /// the gateway fails closed (503) at once.
+    static let answerTimeout: Duration = .seconds(5)
+
+    /// Runs `body` on a pooled connection, within ``answerTimeout``.
+    func pooled<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        let client = client
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await client.withConnection { try await body($0) } }
+            group.addTask {
+                try? await Task.sleep(for: Self.answerTimeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let value = first else {
+                throw Unavailable(description: "the database did not answer within \(Self.answerTimeout)")
+            }
+            return value
+        }
+    }
+
     /// Runs `body` in one transaction on a pooled connection.
-    func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
-        try await client.withConnection { connection in
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        let logger = logger
+        return try await pooled { connection in
             try await connection.withTransaction(logger: logger) { connection in try await body(connection) }
         }
     }
 
     /// The rows of `query`, collected.
     func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
-        try await client.query(query, logger: logger).collect()
+        let logger = logger
+        return try await pooled { connection in try await connection.query(query, logger: logger).collect() }
     }
 }
 

@@ -24,9 +24,9 @@ public enum TestPostgres {
         }
     }
 
-    /// A new, empty database on the test server, for one test.
-    public static func makeDatabase() async throws -> TestDatabase {
-        guard let url else { throw Missing() }
+    /// A new, empty database on the test server (or on the server at `serverURL`), for one test.
+    public static func makeDatabase(on serverURL: String? = nil) async throws -> TestDatabase {
+        guard let url = serverURL ?? url else { throw Missing() }
         let server = try PostgresURL(url)
         let name = "cgw_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
         try await admin(server) { connection in
