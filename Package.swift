@@ -176,6 +176,10 @@ let package = Package(
                 "GatewayApp", "GatewayCore", "GatewaySettings", "CurlHTTP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                // bench/webhooks: signed events in, and a receiver for the deliveries out.
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "bench/Sources/gateway-bench",
             swiftSettings: swiftSettings

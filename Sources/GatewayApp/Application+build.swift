@@ -75,6 +75,7 @@ extension Gateway {
             KeyUsageFlusher(usage: keyUsage, interval: settings.tuning.lastUsedFlushInterval, logger: logger),
             deliveryDispatcher,
         ]
+        if let reconciliation { services.append(reconciliation) }
         if let failedAuthentications {
             services.append(FailedAuthenticationAuditor(
                 failures: failedAuthentications, audit: audit,

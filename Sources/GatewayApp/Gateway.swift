@@ -36,6 +36,8 @@ public struct Gateway: Sendable {
     public let webhookAdministration: WebhookAdministration
     /// Sends the outbox's deliveries to the subscriptions' receivers.
     public let deliveryDispatcher: DeliveryDispatcher
+    /// Searches each location for changes HighLevel sent no event for; `nil` when `reconcile.interval` is off.
+    public let reconciliation: ReconciliationService?
     /// This gateway's name in the checkpoints it signs.
     public let node: String
     public let clock: any WallClock
@@ -82,14 +84,27 @@ public struct Gateway: Sendable {
             ledger: repositories.audit, durability: settings.auditDurability, logger: logger,
             node: settings.resolvedNode)
         self.failedAuthentications = settings.authFailureLimit.map { FailedAuthenticationGuard(rate: $0, clock: clock) }
+        let (tokens, caller, audit) = (self.tokens, self.upstreamCaller, self.audit)
+        let ownCall = { (actor: String) in
+            OwnUpstreamCall(
+                actor: actor, tokens: tokens, caller: caller, audit: audit, upstreamBase: settings.upstreamBase,
+                timeout: settings.upstreamTimeout, clock: clock)
+        }
         let dispatcher = DeliveryDispatcher(
             repository: repositories.webhooks, client: upstream, schedule: settings.deliverySchedule,
-            timeout: settings.deliveryTimeout, audit: audit, clock: clock, logger: logger)
+            timeout: settings.deliveryTimeout, audit: audit, clock: clock, logger: logger,
+            contacts: ownCall("(enrichment)"))
         self.deliveryDispatcher = dispatcher
         self.webhookIntake = WebhookIntake(
             repository: repositories.webhooks, keys: settings.webhookKeys, clock: clock,
             onAccepted: { dispatcher.wake() })
         self.webhookAdministration = WebhookAdministration(repository: repositories.webhooks, clock: clock)
+        self.reconciliation = settings.reconcileInterval.map { interval in
+            ReconciliationService(
+                repository: repositories.webhooks, tokens: tokens, call: ownCall("(reconciliation)"),
+                interval: interval, clock: clock, logger: logger, upstreamLimit: settings.upstreamLimit,
+                onAccepted: { dispatcher.wake() })
+        }
         self.node = settings.resolvedNode
         self.clock = clock
         self.logger = logger

@@ -16,7 +16,9 @@ import Testing
         let redirectTargetHits = Atomic<Int>(0)
     }
 
-    func withReceiver(_ body: (Int, Seen) async throws -> Void) async throws {
+    /// A receiver on `port` (0: a free one) that answers by the first path segment: `ok`, `fail`, `busy`, `gone`,
+    /// `moved`, `slow`.
+    func withReceiver(port: Int = 0, _ body: (Int, Seen) async throws -> Void) async throws {
         let seen = Seen()
         let router = Router()
         router.post("/{outcome}") { request, context -> Response in
@@ -44,7 +46,7 @@ import Testing
         var logger = Logger(label: "receiver")
         logger.logLevel = .critical
         let app = Application(
-            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
             onServerRunning: { continuation.yield($0.localAddress?.port ?? 0) }, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
         let task = Task { try await group.run() }

@@ -66,6 +66,8 @@ final class TestGateway: Sendable {
         var webhookRSAPublicKey: String? = nil
         var deliverySchedule = DeliverySchedule.standard
         var deliveryTimeout: Duration = .seconds(10)
+        /// `serve`'s 15 minutes: never reached in a test, which drives passes itself.
+        var reconcileInterval: Duration? = GatewaySettings().reconcileInterval
     }
 
     static func start(_ options: Options = Options()) async throws -> TestGateway {
@@ -129,6 +131,7 @@ final class TestGateway: Sendable {
         settings.webhookRSAPublicKey = options.webhookRSAPublicKey
         settings.deliverySchedule = options.deliverySchedule
         settings.deliveryTimeout = options.deliveryTimeout
+        settings.reconcileInterval = options.reconcileInterval
         let client = try CurlHTTPClient()
         let storage = try await GatewayStorage.open(settings, creating: true, logger: logger)
         let gateway = Gateway(

@@ -20,12 +20,16 @@ import _CryptoExtras
     }()
     static let options = TestGateway.Options(webhookPublicKey: pem)
 
+    /// A contact event; its contact is `c-<id>` and its `dateUpdated` its `timestamp` unless told.
     static func event(
-        _ id: String, type: String = "ContactCreate", location: String = "loc-sandbox", at time: Date = Date()
+        _ id: String, type: String = "ContactCreate", location: String = "loc-sandbox", at time: Date = Date(),
+        updated: Date? = nil, contact: String? = nil
     ) -> [UInt8] {
         let stamp = ISOTime.text(time)
+        let contact = contact ?? "c-\(id)"
+        let updated = ISOTime.text(updated ?? time)
         return Array(
-            #"{"type":"\#(type)","locationId":"\#(location)","id":"c-\#(id)","webhookId":"\#(id)","timestamp":"\#(stamp)","dateUpdated":"\#(stamp)","firstName":"Zo\#u{eb}"}"#.utf8)
+            #"{"type":"\#(type)","locationId":"\#(location)","id":"\#(contact)","webhookId":"\#(id)","timestamp":"\#(stamp)","dateUpdated":"\#(updated)","firstName":"Zo\#u{eb}"}"#.utf8)
     }
 
     static func signature(_ body: [UInt8]) throws -> String {

@@ -41,8 +41,25 @@ import Testing
         #expect(!pass.finished)
         #expect(try json(pass.searchBody())["searchAfter"] as? [AnyHashable] == [1099, "c99"])
         let last = try pass.take(page: page([("c100", "2025-12-02T04:59:30Z")]))
-        #expect(last == [.init(contactId: "c100", dateUpdated: now.addingTimeInterval(-30))])
+        #expect(last.map(\.contactId) == ["c100"] && last.map(\.dateUpdated) == [now.addingTimeInterval(-30)])
+        // The contact as the search returned it, without the paging cursor.
+        let contact = try #require(try JSONSerialization.jsonObject(with: Data(last[0].contact)) as? [String: String])
+        #expect(contact == ["id": "c100", "dateUpdated": "2025-12-02T04:59:30Z"])
         #expect(pass.finished)
+    }
+
+    @Test func aChangeBecomesAContactUpdateDeduplicatedByLocationContactAndTime() throws {
+        var pass = ReconciliationPass(locationId: "loc-a", cursor: nil, now: now, firstLookBack: 900)
+        let found = try pass.take(page: page([("c1", "2025-12-02T04:59:30.250Z")]))
+        let event = pass.event(for: found[0], receivedAt: now)
+        #expect(event.id == "reconcile:loc-a:c1:1764651570250" && event.source == .reconcile)
+        #expect(event.type == "ContactUpdate" && event.contactId == "c1" && event.contactUpdatedAt == found[0].dateUpdated)
+        let body = try json(event.body)
+        #expect(body["type"] as? String == "ContactUpdate" && body["locationId"] as? String == "loc-a")
+        #expect(body["id"] as? String == "c1" && body["searchAfter"] == nil)
+        // Found again (the overlap, another gateway): the same id, so the store takes it once.
+        let again = try pass.take(page: page([("c1", "2025-12-02T04:59:30.250Z")]))
+        #expect(pass.event(for: again[0], receivedAt: now.addingTimeInterval(60)).id == event.id)
     }
 
     @Test(arguments: [

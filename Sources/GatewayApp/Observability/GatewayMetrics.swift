@@ -59,6 +59,13 @@ public enum GatewayMetrics {
         Metrics.Timer(label: "gateway_webhook_delivery_duration_seconds", factory: factory).recordNanoseconds(duration.nanoseconds)
     }
 
+    /// One reconciliation pass over one location (`finished` or `failed`), and the changes it found without an event.
+    static func reconciliationPass(outcome: String, found: Int) {
+        Counter(label: "gateway_reconcile_passes_total", dimensions: [("outcome", outcome)], factory: factory)
+            .increment()
+        Counter(label: "gateway_reconcile_found_total", factory: factory).increment(by: found)
+    }
+
     static func outbox(pending: Int, oldestPendingAge: Double) {
         Gauge(label: "gateway_webhook_outbox_pending", factory: factory).record(pending)
         Gauge(label: "gateway_webhook_outbox_oldest_pending_seconds", factory: factory).record(oldestPendingAge)

@@ -25,14 +25,17 @@ public final class DeliveryDispatcher: Service, Sendable {
     let perSubscription: Int
     /// The longest sleep between looks at the outbox, for deliveries another gateway queued.
     let idlePoll: Duration
+    /// Fetches the contact for subscriptions with `enrich`, through the location's token, shaping and audit.
+    let contacts: OwnUpstreamCall?
     private let wakeUp: AsyncStream<Void>.Continuation
     private let wakeUps: Mutex<AsyncStream<Void>?>
 
-    public init(
+    init(
         repository: any WebhookRepository, client: any UpstreamClient, schedule: DeliverySchedule, timeout: Duration,
-        audit: any AuditSink, clock: any WallClock, logger: Logger, inFlight: Int = 16, perSubscription: Int = 4,
-        idlePoll: Duration = .seconds(2)
+        audit: any AuditSink, clock: any WallClock, logger: Logger, contacts: OwnUpstreamCall?, inFlight: Int = 16,
+        perSubscription: Int = 4, idlePoll: Duration = .seconds(2)
     ) {
+        self.contacts = contacts
         self.repository = repository
         self.client = client
         self.schedule = schedule
@@ -107,16 +110,7 @@ public final class DeliveryDispatcher: Service, Sendable {
             return
         }
         let started = ContinuousClock.now
-        let outcome: DeliveryProgress.Outcome
-        do {
-            let attempt = DeliveryAttempt(
-                deliveryId: claim.delivery.id, url: try SubscriptionURL(subscription.url),
-                body: DeliveryBody.make(claim), signer: try StandardWebhookSigner(secret: subscription.secret),
-                timeout: timeout)
-            outcome = await attempt.send(through: client, at: clock.now())
-        } catch {
-            outcome = .noAnswer("the subscription cannot be sent to: \(error)")
-        }
+        let outcome = await send(claim, to: subscription)
         let consequence = progress.record(outcome, at: clock.now(), schedule: schedule, jitter: Double.random(in: 0..<1))
         do {
             try await repository.recordDeliveryProgress(id: claim.delivery.id, progress: progress)
@@ -133,6 +127,48 @@ public final class DeliveryDispatcher: Service, Sendable {
         let label = consequence == .disableSubscription ? "disabled" : progress.status == .pending ? "retry" : progress.status.rawValue
         GatewayMetrics.deliveryAttempt(outcome: label, duration: elapsed)
         await record(claim, outcome: outcome, progress: progress, elapsed: elapsed)
+    }
+
+    private func send(_ claim: ClaimedDelivery, to subscription: WebhookSubscription) async -> DeliveryProgress.Outcome {
+        var contact: DeliveryBody.Contact?
+        if subscription.enrich {
+            do {
+                contact = try await self.contact(of: claim)
+            } catch {
+                // Not sent without the contact it promises; tried again on the schedule, like a receiver's failure.
+                return .noAnswer(error.description)
+            }
+        }
+        do {
+            let attempt = DeliveryAttempt(
+                deliveryId: claim.delivery.id, url: try SubscriptionURL(subscription.url),
+                body: DeliveryBody.make(claim, contact: contact),
+                signer: try StandardWebhookSigner(secret: subscription.secret), timeout: timeout)
+            return await attempt.send(through: client, at: clock.now())
+        } catch {
+            return .noAnswer("the subscription cannot be sent to: \(error)")
+        }
+    }
+
+    /// The contact of an enriched delivery, as HighLevel answers `GET /contacts/{contactId}` now: `.absent` for an
+    /// event about no contact, or a contact HighLevel no longer has (404, as after `ContactDelete`).
+    private func contact(of claim: ClaimedDelivery) async throws(DeliveryBody.Unavailable) -> DeliveryBody.Contact {
+        guard let contacts, let contactId = claim.event.contactId, let locationId = claim.event.locationId else {
+            return .absent
+        }
+        let response: UpstreamResponse
+        do {
+            response = try await contacts.send(
+                RouteTable.contacts.operation(id: "get-contact"), parameters: ["contactId": contactId],
+                locationId: locationId, requestId: "\(claim.delivery.id).\(claim.delivery.progress.attempts + 1).contact")
+        } catch {
+            throw DeliveryBody.Unavailable("the contact could not be fetched for enrichment: \(error.detail)")
+        }
+        switch response.status {
+        case 200..<300: return try .fetched(DeliveryBody.contactObject(in: response.body))
+        case 404: return .absent
+        default: throw DeliveryBody.Unavailable("HighLevel answered \(response.status) when the contact was fetched for enrichment")
+        }
     }
 
     /// The attempt in the trail: its delivery id as resource, the receiver's status as the upstream status.

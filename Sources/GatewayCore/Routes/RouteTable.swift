@@ -95,6 +95,15 @@ public struct RouteTable: Sendable {
     ///
     /// Ids are decoded, checked against `PathIdentifier`, and put back unencoded, so nothing a caller sends (an
     /// encoded `/`, `..`, `%00`, a query in the path) can produce an upstream path outside this table.
+    /// The operation with this `id`; the gateway's own calls name the one they make. A name not in the table is a
+    /// programming error.
+    public func operation(id: String) -> UpstreamOperation {
+        guard let operation = operations.first(where: { $0.id == id }) else {
+            preconditionFailure("no operation '\(id)' in the route table")
+        }
+        return operation
+    }
+
     public func match(method: String, rawPath: String) -> RouteMatch {
         let segments = rawPath.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
         guard rawPath.hasPrefix("/") else { return .notFound }

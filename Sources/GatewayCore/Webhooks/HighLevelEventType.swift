@@ -7,4 +7,7 @@ public enum HighLevelEventType {
         "NoteCreate", "NoteUpdate", "NoteDelete", "TaskCreate", "TaskComplete", "TaskDelete",
         "AppointmentCreate", "AppointmentUpdate", "AppointmentDelete", "INSTALL", "UNINSTALL",
     ]
+
+    /// What reconciliation delivers for a change HighLevel sent no event for.
+    public static let contactUpdate = "ContactUpdate"
 }

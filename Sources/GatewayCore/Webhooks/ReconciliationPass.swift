@@ -14,6 +14,8 @@ public struct ReconciliationPass: Sendable, Equatable {
     public struct Found: Sendable, Equatable {
         public let contactId: String
         public let dateUpdated: Date
+        /// The contact as the search returned it, as JSON (without its `searchAfter`).
+        public var contact: [UInt8] = []
     }
 
     /// Contacts per search; HighLevel allows up to 500.
@@ -68,7 +70,10 @@ public struct ReconciliationPass: Sendable, Equatable {
             guard let id = contact["id"] as? String, let text = contact["dateUpdated"] as? String,
                 let updated = ISOTime.parse(text)
             else { throw Malformed("a contact in HighLevel's search answer has no id or dateUpdated") }
-            found.append(Found(contactId: id, dateUpdated: updated))
+            var fields = contact
+            fields["searchAfter"] = nil
+            let json = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])) ?? Data()
+            found.append(Found(contactId: id, dateUpdated: updated, contact: Array(json)))
         }
         if contacts.count < Self.pageLimit {
             finished = true
@@ -91,5 +96,21 @@ public struct ReconciliationPass: Sendable, Equatable {
             latest[contact.contactId] = contact
         }
         return latest.values.sorted { ($0.dateUpdated, $0.contactId) < ($1.dateUpdated, $1.contactId) }
+    }
+
+    /// A change found, as the event the gateway holds and delivers: a `ContactUpdate` shaped as HighLevel's (the
+    /// contact's fields with `type` and `locationId`), whose id makes a change found on several passes, or by
+    /// several gateways, one event.
+    public func event(for change: Found, receivedAt: Date) -> WebhookEventRecord {
+        var fields = ((try? JSONSerialization.jsonObject(with: Data(change.contact))) as? [String: Any]) ?? [:]
+        fields["id"] = change.contactId
+        fields["type"] = HighLevelEventType.contactUpdate
+        fields["locationId"] = locationId
+        let body = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])) ?? Data()
+        return WebhookEventRecord(
+            id: WebhookEventRecord.reconciledID(
+                locationId: locationId, contactId: change.contactId, dateUpdated: change.dateUpdated),
+            type: HighLevelEventType.contactUpdate, locationId: locationId, contactId: change.contactId,
+            source: .reconcile, receivedAt: receivedAt, contactUpdatedAt: change.dateUpdated, body: Array(body))
     }
 }

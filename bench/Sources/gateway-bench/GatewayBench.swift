@@ -6,7 +6,7 @@ import Foundation
 struct GatewayBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gateway-bench", abstract: "Benchmarks of ContactsGateway's parts (run by the scripts in bench/).",
-        subcommands: [AuditBench.self, UpstreamBench.self])
+        subcommands: [AuditBench.self, UpstreamBench.self, WebhookBench.self])
 }
 
 struct BenchFailure: Error, CustomStringConvertible {
