@@ -54,10 +54,11 @@ struct SandboxCommand: AsyncParsableCommand {
             let sandbox = HighLevelSandbox(configuration: configuration)
             let host = address.host
             let credentials = "client id \(configuration.clientId), client secret \(configuration.clientSecret)"
+            let eventsURL = configuration.webhookURL
             let app = sandbox.makeApplication(host: host, port: address.port) { port in
-                if let webhookURL = configuration.webhookURL {
+                if let eventsURL {
                     // Before "listening on", which scripts wait for: the key is known once they read on.
-                    Output.line("Webhook events go to \(webhookURL), signed with Ed25519 public key \(sandbox.webhookPublicKey)")
+                    Output.line("Webhook events go to \(eventsURL), signed with Ed25519 public key \(sandbox.webhookPublicKey)")
                 }
                 Output.line("HighLevel sandbox listening on \(host):\(port) (\(credentials))")
             }
