@@ -19,8 +19,7 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "Comma-separated known locations.") var locations: String = "loc-sandbox"
     @Option(
         name: .customLong("webhook-url"),
-        help: "Send HighLevel's webhook events for the changes made through the sandbox here, signed with its own "
-            + "Ed25519 key (printed at start), e.g. http://127.0.0.1:8080/webhooks/highlevel.")
+        help: "Where to send HighLevel's webhook events for the changes made through the sandbox, signed with its own Ed25519 key (printed at start), e.g. http://127.0.0.1:8080/webhooks/highlevel.")
     var webhookURL: String?
 
     func run() async throws {

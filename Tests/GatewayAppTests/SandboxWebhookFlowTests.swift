@@ -17,11 +17,17 @@ extension FirstHour {
     /// offline. A change through the gateway reaches the sandbox, whose event (signed with its own key, which the
     /// gateway trusts) comes back to the gateway and goes out to a subscription's receiver.
     @Suite(.serialized) struct SandboxWebhookFlowTests {
+        /// What a receiver got: every POST's headers (by lowercased name) and raw body.
+        final class Received: Sendable {
+            let list = Mutex<[(headers: [String: String], body: [UInt8])]>([])
+            func withLock<R>(_ body: (inout [(headers: [String: String], body: [UInt8])]) -> R) -> R {
+                list.withLock { body(&$0) }
+            }
+        }
+
         /// A real receiver on a loopback port, recording every POST to `/`.
-        static func withReceiver(
-            _ body: (Int, Mutex<[(headers: [String: String], body: [UInt8])]>) async throws -> Void
-        ) async throws {
-            let seen = Mutex<[(headers: [String: String], body: [UInt8])]>([])
+        static func withReceiver(_ body: (Int, Received) async throws -> Void) async throws {
+            let seen = Received()
             let router = Router()
             router.post("/") { request, _ -> Response in
                 var headers: [String: String] = [:]

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import HTTPTypes
 import HighLevelSandbox
+import Synchronization
 import Testing
 
 /// The sandbox sends HighLevel's webhook events for the changes made through it, signed as HighLevel signs them
