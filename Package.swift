@@ -97,6 +97,9 @@ let package = Package(
         .target(
             name: "HighLevelSandbox",
             dependencies: [
+                // CurlHTTP and Crypto for the webhook events it sends, signed with Ed25519 as HighLevel signs them.
+                "CurlHTTP",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
@@ -238,6 +241,7 @@ let package = Package(
             name: "HighLevelSandboxTests",
             dependencies: [
                 "HighLevelSandbox", "ChildProcess",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],

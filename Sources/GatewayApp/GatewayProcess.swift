@@ -29,12 +29,17 @@ public enum GatewayProcess {
         ])
 
         let host = settings.listen.host
+        let listen = settings.listen
         let upstream = sandbox != nil ? " (upstream: the in-process HighLevel sandbox)" : ""
         // The sandbox's location and first admin key are made only once the port is bound: a `serve` that cannot
         // listen must not print a key (or connect anything) and then fail.
         let started = StartFailure()
         let app = gateway.buildApplication { port in
-            if sandbox != nil {
+            if let sandbox {
+                // Only now that the port is bound: before, the events would find nothing listening.
+                if let url = sandbox.sendEvents(toGatewayAt: listen, port: port) {
+                    say("The sandbox sends HighLevel's webhook events for the changes made through it to \(url).")
+                }
                 do {
                     try await SandboxBootstrap.introduce(gateway, port: port, say: say)
                 } catch {
@@ -81,10 +86,15 @@ private actor StartFailure {
 
 /// The HighLevel sandbox as `serve --sandbox` runs it: in-process, on a free loopback port, before the gateway.
 struct SandboxUpstream: Sendable {
+    let sandbox: HighLevelSandbox
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
+    /// Whether the gateway verifies webhooks with the sandbox's key: not when the user set `webhook.public.key`,
+    /// whose events the sandbox cannot sign, so it sends none.
+    private let gatewayTrustsSandboxKey: Bool
 
-    /// Starts the sandbox and points `settings` at it (API, consent page, token endpoint, OAuth client).
+    /// Starts the sandbox and points `settings` at it (API, consent page, token endpoint, OAuth client, and the
+    /// webhook key, unless one is set).
     static func start(_ settings: inout GatewaySettings, logger: Logger) async throws -> SandboxUpstream {
         var configuration = SandboxConfiguration()
         configuration.tokenLifetime = settings.sandboxTokenLifetime
@@ -102,7 +112,24 @@ struct SandboxUpstream: Sendable {
         settings.authorizeURL = URL(string: base + "/v2/oauth/chooselocation")!
         settings.clientId = configuration.clientId
         settings.clientSecret = configuration.clientSecret
-        return SandboxUpstream(group: group, task: task)
+        let trusts = settings.webhookPublicKey == nil
+        if trusts { settings.webhookPublicKey = sandbox.webhookPublicKey }
+        return SandboxUpstream(sandbox: sandbox, group: group, task: task, gatewayTrustsSandboxKey: trusts)
+    }
+
+    /// Points the sandbox's webhook events at the gateway's `POST /webhooks/highlevel` once its port is known;
+    /// returns that URL, or `nil` when the gateway would refuse them (another key is set).
+    func sendEvents(toGatewayAt listen: ListenAddress, port: Int) -> String? {
+        guard gatewayTrustsSandboxKey else { return nil }
+        // A wildcard listen address is reached on loopback.
+        let host = switch listen.host {
+        case "0.0.0.0": "127.0.0.1"
+        case "::": "::1"
+        default: listen.host
+        }
+        let url = "http://\(ListenAddress(host: host, port: port))/webhooks/highlevel"
+        sandbox.setWebhookURL(url)
+        return url
     }
 
     func stop() async {

@@ -32,9 +32,12 @@ struct ContactStore {
         return result
     }
 
-    mutating func delete(_ id: String, locationId: String) throws(SandboxFailure) {
-        _ = try contact(id, locationId: locationId)
+    /// Returns the contact as it was, for the `ContactDelete` event.
+    @discardableResult
+    mutating func delete(_ id: String, locationId: String) throws(SandboxFailure) -> StoredContact {
+        let deleted = try contact(id, locationId: locationId)
         contacts[id] = nil
+        return deleted
     }
 
     mutating func put(_ contact: StoredContact) {

@@ -43,6 +43,7 @@ extension HighLevelSandbox {
             c.tasks.append(task)
             return task
         }
+        sendActivityEvent("TaskCreate", task, locationId: call.locationId)
         return .json(201, ["task": .object(task)])
     }
 
@@ -57,29 +58,34 @@ extension HighLevelSandbox {
         let body = try call.jsonObject()
         // `UpdateTaskBody`: the create fields, none required.
         try BodyRules(Self.taskRules.fields).validate(body)
-        let task = try withContact(call) { c throws(SandboxFailure) in
+        let (wasCompleted, task) = try withContact(call) { c throws(SandboxFailure) in
             let i = try Self.index(of: call.parameter("taskId"), in: c.tasks, notFound: "Task")
+            let wasCompleted = c.tasks[i]["completed"] == true
             for (key, value) in body { c.tasks[i][key] = value == .null ? nil : value }
-            return c.tasks[i]
+            return (wasCompleted, c.tasks[i])
         }
+        if !wasCompleted, task["completed"] == true { sendActivityEvent("TaskComplete", task, locationId: call.locationId) }
         return .json(200, ["task": .object(task)])
     }
 
     func completeTask(_ call: SandboxCall) throws -> SandboxOutcome {
         let body = try call.jsonObject()
         try BodyRules(["completed": .bool], required: ["completed"]).validate(body)
-        let task = try withContact(call) { c throws(SandboxFailure) in
+        let (wasCompleted, task) = try withContact(call) { c throws(SandboxFailure) in
             let i = try Self.index(of: call.parameter("taskId"), in: c.tasks, notFound: "Task")
+            let wasCompleted = c.tasks[i]["completed"] == true
             c.tasks[i]["completed"] = body["completed"]
-            return c.tasks[i]
+            return (wasCompleted, c.tasks[i])
         }
+        if !wasCompleted, task["completed"] == true { sendActivityEvent("TaskComplete", task, locationId: call.locationId) }
         return .json(200, ["task": .object(task)])
     }
 
     func deleteTask(_ call: SandboxCall) throws -> SandboxOutcome {
-        _ = try withContact(call) { c throws(SandboxFailure) in
+        let task = try withContact(call) { c throws(SandboxFailure) in
             c.tasks.remove(at: try Self.index(of: call.parameter("taskId"), in: c.tasks, notFound: "Task"))
         }
+        sendActivityEvent("TaskDelete", task, locationId: call.locationId)
         return .json(200, ["succeded": true])
     }
 
@@ -102,6 +108,7 @@ extension HighLevelSandbox {
             c.notes.append(note)
             return note
         }
+        sendActivityEvent("NoteCreate", note, locationId: call.locationId)
         return .json(201, ["note": .object(note)])
     }
 
@@ -121,13 +128,15 @@ extension HighLevelSandbox {
             for (key, value) in body { c.notes[i][key] = value == .null ? nil : value }
             return c.notes[i]
         }
+        sendActivityEvent("NoteUpdate", note, locationId: call.locationId)
         return .json(200, ["note": .object(note)])
     }
 
     func deleteNote(_ call: SandboxCall) throws -> SandboxOutcome {
-        _ = try withContact(call) { c throws(SandboxFailure) in
+        let note = try withContact(call) { c throws(SandboxFailure) in
             c.notes.remove(at: try Self.index(of: call.parameter("id"), in: c.notes, notFound: "Note"))
         }
+        sendActivityEvent("NoteDelete", note, locationId: call.locationId)
         return .json(200, ["succeded": true])
     }
 
@@ -136,24 +145,28 @@ extension HighLevelSandbox {
     func addTags(_ call: SandboxCall) throws -> SandboxOutcome {
         let body = try call.jsonObject()
         try BodyRules(["tags": .stringArray], required: ["tags"]).validate(body)
-        let tags = try withContact(call) { c throws(SandboxFailure) in
+        let (old, contact) = try withContact(call) { c throws(SandboxFailure) in
+            let old = c.tags
             c.tags = StoredContact.normalisedTags(c.tags + (body["tags"]?.stringArray ?? []))
             c.dateUpdated = Date()
-            return c.tags
+            return (old, c)
         }
-        return .json(201, ["tags": .strings(tags)])
+        if old != contact.tags { sendContactEvent("ContactTagUpdate", contact) }
+        return .json(201, ["tags": .strings(contact.tags)])
     }
 
     func removeTags(_ call: SandboxCall) throws -> SandboxOutcome {
         let body = try call.jsonObject()
         try BodyRules(["tags": .stringArray], required: ["tags"]).validate(body)
         let remove = Set(body["tags"]?.stringArray ?? [])
-        let tags = try withContact(call) { c throws(SandboxFailure) in
+        let (old, contact) = try withContact(call) { c throws(SandboxFailure) in
+            let old = c.tags
             c.tags = c.tags.filter { !remove.contains($0) }
             c.dateUpdated = Date()
-            return c.tags
+            return (old, c)
         }
-        return .json(200, ["tags": .strings(tags)])
+        if old != contact.tags { sendContactEvent("ContactTagUpdate", contact) }
+        return .json(200, ["tags": .strings(contact.tags)])
     }
 
     // MARK: Followers (`FollowersDTO`)

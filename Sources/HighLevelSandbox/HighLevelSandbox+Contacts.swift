@@ -14,24 +14,30 @@ extension HighLevelSandbox {
         try StoredContact.createRules.validate(body)
         try call.requireOwnLocation(body["locationId"]?.stringValue ?? "")
         let contact = state.withLock { s in s.contacts.create(locationId: call.locationId, body: body, now: Date()) }
+        sendContactEvent("ContactCreate", contact)
         return .json(201, ["contact": contact.render(forCreate: true)])
     }
 
     func updateContact(_ call: SandboxCall) throws -> SandboxOutcome {
         let body = try call.jsonObject()
         try StoredContact.updateRules.validate(body)
-        let contact = try state.withLock { s in
+        let (old, contact) = try state.withLock { s in
             try s.contacts.update(call.parameter("contactId"), locationId: call.locationId) { c in
+                let old = c
                 // "tags … will overwrite all current tags" (UpdateContactDto): apply() replaces them.
                 c.apply(body, now: Date())
-                return c
+                return (old, c)
             }
         }
+        sendContactUpdateEvents(old: old, new: contact)
         return .json(200, ["succeded": true, "contact": contact.render()])
     }
 
     func deleteContact(_ call: SandboxCall) throws -> SandboxOutcome {
-        try state.withLock { s in try s.contacts.delete(call.parameter("contactId"), locationId: call.locationId) }
+        let deleted = try state.withLock { s in
+            try s.contacts.delete(call.parameter("contactId"), locationId: call.locationId)
+        }
+        sendContactEvent("ContactDelete", deleted)
         return .json(200, ["succeded": true])
     }
 
@@ -41,17 +47,20 @@ extension HighLevelSandbox {
         let body = try call.jsonObject()
         try StoredContact.upsertRules.validate(body)
         try call.requireOwnLocation(body["locationId"]?.stringValue ?? "")
-        let (isNew, contact) = state.withLock { s -> (Bool, StoredContact) in
+        let (old, contact) = state.withLock { s -> (StoredContact?, StoredContact) in
             let now = Date()
-            if var existing = s.contacts.duplicate(
+            if let existing = s.contacts.duplicate(
                 in: call.locationId, email: body["email"]?.stringValue, phone: body["phone"]?.stringValue
             ) {
-                existing.apply(body, now: now)
-                s.contacts.put(existing)
-                return (false, existing)
+                var updated = existing
+                updated.apply(body, now: now)
+                s.contacts.put(updated)
+                return (existing, updated)
             }
-            return (true, s.contacts.create(locationId: call.locationId, body: body, now: now))
+            return (nil, s.contacts.create(locationId: call.locationId, body: body, now: now))
         }
+        let isNew = old == nil
+        if let old { sendContactUpdateEvents(old: old, new: contact) } else { sendContactEvent("ContactCreate", contact) }
         return .json(200, ["new": .bool(isNew), "contact": contact.render(), "traceId": .string(SandboxFailure.newTraceId())])
     }
 
@@ -206,6 +215,7 @@ extension HighLevelSandbox {
         let ids = body["contacts"]?.stringArray ?? []
         let tags = StoredContact.normalisedTags(body["tags"]?.stringArray ?? [])
 
+        var changed: [StoredContact] = []
         let responses: [JSONValue] = state.withLock { s in
             ids.map { id -> JSONValue in
                 do {
@@ -215,6 +225,7 @@ extension HighLevelSandbox {
                             let added = tags.filter { !old.contains($0) }
                             c.tags = old + added
                             c.dateUpdated = Date()
+                            if !added.isEmpty { changed.append(c) }
                             return [
                                 "contactId": .string(id), "message": "Tags added successfully", "type": "success",
                                 "oldTags": .strings(old), "tagsAdded": .strings(added),
@@ -223,6 +234,7 @@ extension HighLevelSandbox {
                         let removed = removeAll ? old : old.filter { tags.contains($0) }
                         c.tags = old.filter { !removed.contains($0) }
                         c.dateUpdated = Date()
+                        if !removed.isEmpty { changed.append(c) }
                         return [
                             "contactId": .string(id), "message": "Tags removed successfully", "type": "success",
                             "oldTags": .strings(old), "tagsRemoved": .strings(removed),
@@ -236,6 +248,7 @@ extension HighLevelSandbox {
                 }
             }
         }
+        for contact in changed { sendContactEvent("ContactTagUpdate", contact) }
         let errorCount = responses.filter { $0.objectValue?["type"] == "error" }.count
         return .json(201, ["succeded": .bool(errorCount == 0), "errorCount": .int(errorCount), "responses": .array(responses)])
     }
@@ -253,17 +266,18 @@ extension HighLevelSandbox {
         try call.requireOwnLocation(locationId)
         let businessId = body["businessId"]?.stringValue
         let ids = body["ids"]?.stringArray ?? []
-        let updated: [String] = state.withLock { s in
-            var changed: [String] = []
+        let updated: [StoredContact] = state.withLock { s in
+            var changed: [StoredContact] = []
             for id in ids {
                 guard var c = try? s.contacts.contact(id, locationId: locationId) else { continue }
                 c.fields["businessId"] = businessId.map(JSONValue.string)
                 c.dateUpdated = Date()
                 s.contacts.put(c)
-                changed.append(id)
+                changed.append(c)
             }
             return changed
         }
-        return .json(200, ["success": true, "ids": .strings(updated)])
+        for contact in updated { sendContactEvent("ContactUpdate", contact) }
+        return .json(200, ["success": true, "ids": .strings(updated.map(\.id))])
     }
 }

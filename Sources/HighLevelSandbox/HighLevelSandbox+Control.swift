@@ -55,4 +55,12 @@ extension HighLevelSandbox {
         let locationId = call.parameter("locationId")
         return .json(200, ["locationId": .string(locationId), "expired": .int(expireAccessTokensCounting(locationId: locationId))])
     }
+
+    /// The key a receiver verifies `X-GHL-Signature` with, and where events go now (`null`: none are sent).
+    func controlWebhookPublicKey(_ call: SandboxCall) throws -> SandboxOutcome {
+        .json(200, [
+            "publicKey": .string(webhookPublicKey), "algorithm": "Ed25519",
+            "webhookUrl": webhookURL.map(JSONValue.string) ?? .null,
+        ])
+    }
 }

@@ -70,6 +70,7 @@ extension HighLevelSandbox {
         on(.post, "/_sandbox/private-tokens", .control) { try self.controlPrivateToken($0) }
         on(.post, "/_sandbox/locations/:locationId/active", .control) { try self.controlLocationActive($0) }
         on(.post, "/_sandbox/locations/:locationId/expire-tokens", .control) { try self.controlExpireTokens($0) }
+        on(.get, "/_sandbox/webhook-public-key", .control) { try self.controlWebhookPublicKey($0) }
     }
 
     /// Largest request body read; bigger ones are answered 413.

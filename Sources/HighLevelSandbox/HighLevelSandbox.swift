@@ -15,6 +15,7 @@ import Synchronization
 public final class HighLevelSandbox: Sendable {
     let configuration: SandboxConfiguration
     let state: Mutex<SandboxState>
+    let webhooks: SandboxWebhookSender
 
     public init(configuration: SandboxConfiguration = .init()) {
         var initial = SandboxState(limit: configuration.rateLimit)
@@ -27,7 +28,21 @@ public final class HighLevelSandbox: Sendable {
         }
         self.configuration = configuration
         self.state = Mutex(initial)
+        self.webhooks = SandboxWebhookSender(
+            url: configuration.webhookURL, retryDelays: configuration.webhookRetryDelays,
+            timeout: configuration.webhookTimeout)
     }
+
+    /// The Ed25519 public key the sandbox signs its webhook events with (`X-GHL-Signature`): base64 of the raw
+    /// 32 bytes, a form the gateway's `webhook.public.key` (and HighLevel's SDKs) accept. A new key each start.
+    public var webhookPublicKey: String { Data(webhooks.publicKey).base64EncodedString() }
+
+    /// Where events for later changes go; `nil` stops sending. Events already queued keep their URL.
+    public func setWebhookURL(_ url: String?) {
+        webhooks.webhookURL = url
+    }
+
+    public var webhookURL: String? { webhooks.webhookURL }
 
     /// A standalone server on `host:port` (port 0 picks a free one; `onServerRunning` receives the bound port).
     ///
@@ -63,7 +78,9 @@ public final class HighLevelSandbox: Sendable {
     }
 
     public func stats() -> SandboxStats {
-        state.withLock { $0.stats }
+        var stats = state.withLock { $0.stats }
+        stats.webhooks = webhooks.stats
+        return stats
     }
 
     /// An inactive location's refresh grants fail with `Location is not active` without consuming the

@@ -13,6 +13,15 @@ public struct SandboxConfiguration: Sendable {
     public var companyId: String = "company-sandbox"
     /// A few sample contacts (with a task, a note and an appointment) per location.
     public var seedContacts: Bool = true
+    /// Where HighLevel's webhook events for the changes made through the API are sent (signed with the sandbox's
+    /// own Ed25519 key, ``HighLevelSandbox/webhookPublicKey``); `nil` sends none. Also settable on a running
+    /// sandbox (``HighLevelSandbox/setWebhookURL(_:)``), for a receiver whose port is known only later.
+    public var webhookURL: String? = nil
+    /// The waits before each resend of an event answered 429, the one status HighLevel retries. HighLevel waits
+    /// about 10 minutes, up to 6 times; a sandbox is for trials and tests, so it waits seconds.
+    public var webhookRetryDelays: [Duration] = [.seconds(1), .seconds(5), .seconds(15)]
+    /// How long one webhook POST may take before the event counts as lost.
+    public var webhookTimeout: Duration = .seconds(10)
 
     public init() {}
 }

@@ -16,6 +16,8 @@ public struct SandboxStats: Sendable, Codable, Hashable {
     public var faultsInjected: Int = 0
     /// Successful refresh grants per location.
     public var refreshGrantsByLocation: [String: Int] = [:]
+    /// The webhook events sent to ``SandboxConfiguration/webhookURL``.
+    public var webhooks = SandboxWebhookStats()
 
     public init() {}
 }
