@@ -79,7 +79,6 @@ extension ConsoleController {
             "statusChoices": DeliveryProgress.Status.allCases.map {
                 ["name": $0.rawValue, "selected": $0.rawValue == chosenStatus] as [String: Any]
             },
-            "eventTypes": HighLevelEventType.all.joined(separator: ", "),
         ]
         if let chosenSubscription { values["chosenSubscription"] = chosenSubscription }
         if let problem {

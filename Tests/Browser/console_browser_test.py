@@ -142,7 +142,8 @@ class Console:
 def wait_for_download(folder: Path, suffix: str, timeout=20) -> Path:
     deadline = time.time() + timeout
     while time.time() < deadline:
-        done = [p for p in folder.iterdir() if p.suffix == suffix]
+        # Chromium may show the file under its final name before its bytes are written: wait for them too.
+        done = [p for p in folder.iterdir() if p.suffix == suffix and p.stat().st_size > 0]
         if done:
             return done[0]
         time.sleep(0.2)
