@@ -80,17 +80,15 @@ extension ConsoleController {
                 ["name": $0.rawValue, "selected": $0.rawValue == chosenStatus] as [String: Any]
             },
         ]
-        if let chosenSubscription { values["chosenSubscription"] = chosenSubscription }
-        if let problem {
-            if problem.row == nil {
-                var echoed: [String: Any] = Self.echo(call.form, ["url", "events", "locations"])
-                echoed["enrich"] = call.form.raw("enrich") == "on"
-                values["form"] = echoed
-                errors[problem.field ?? "form"] = problem.message
-            } else if !(subscriptions.map(\.id) + deliveries.map(\.id)).contains(problem.row!) {
-                // A row this key cannot see (or that is gone): the problem goes above the lists.
-                values["actionProblem"] = problem.message
-            }
+        if let problem, problem.row == nil {
+            var echoed: [String: Any] = Self.echo(call.form, ["url", "events", "locations"])
+            echoed["enrich"] = call.form.raw("enrich") == "on"
+            values["form"] = echoed
+            errors[problem.field ?? "form"] = problem.message
+        }
+        if let problem, let row = problem.row, !(subscriptions.map(\.id) + deliveries.map(\.id)).contains(row) {
+            // A row this key cannot see (or that is gone): the problem goes above the lists.
+            values["actionProblem"] = problem.message
         }
         values["errors"] = errors
         if let created {
