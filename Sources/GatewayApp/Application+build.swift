@@ -57,7 +57,7 @@ extension Gateway {
         let tokens = tokens
         return ConsoleServices(
             sessions: consoleSessions, keys: keyAdministration, roles: roleAdministration, connections: connections,
-            directory: keyDirectory, audit: repositories.audit, checkpointKey: storage.checkpointSigner.publicKey,
+            webhooks: webhookAdministration, directory: keyDirectory, audit: repositories.audit, checkpointKey: storage.checkpointSigner.publicKey,
             upstreamBudget: { upstreamCaller.remaining(locationId: $0) },
             upstreamLimit: settings.upstreamLimit, upstreamBreaker: { upstreamCaller.breaker(locationId: $0) },
             forgetTokens: { await tokens.forget($0) },

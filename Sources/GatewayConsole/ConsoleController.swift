@@ -54,6 +54,11 @@ public struct ConsoleController<Context: ConsoleRequestContext>: Sendable {
         router.on(.consoleAuditRecord, use: guarded(.consoleAuditRecord) { try await auditRecord($0) })
         router.on(.consoleAuditExport, use: guarded(.consoleAuditExport) { try await auditExport($0) })
         router.on(.consoleAuditVerify, use: guarded(.consoleAuditVerify) { try await auditVerify($0) })
+        router.on(.consoleSubscriptions, use: guarded(.consoleSubscriptions) { try await subscriptionsPage($0) })
+        router.on(.consoleCreateSubscription, use: guarded(.consoleCreateSubscription) { try await createSubscription($0) })
+        router.on(.consoleDeleteSubscription, use: guarded(.consoleDeleteSubscription) { try await deleteSubscription($0) })
+        router.on(.consoleEnableSubscription, use: guarded(.consoleEnableSubscription) { try await enableSubscription($0) })
+        router.on(.consoleRetryDelivery, use: guarded(.consoleRetryDelivery) { try await retryDelivery($0) })
     }
 
     // MARK: Sessions
@@ -143,6 +148,7 @@ public struct ConsoleController<Context: ConsoleRequestContext>: Sendable {
             ("overview", "Overview", "/console", nil), ("keys", "Keys", "/console/keys", .keysManage),
             ("roles", "Roles", "/console/roles", .rolesManage),
             ("connections", "Connections", "/console/connections", .connectionsManage),
+            ("subscriptions", "Subscriptions", "/console/subscriptions", .webhooksManage),
             ("audit", "Audit", "/console/audit", .auditRead),
         ]
         let nav: [[String: Any]] = pages.filter { $0.3.map(scopes.contains) ?? true }.map { page in

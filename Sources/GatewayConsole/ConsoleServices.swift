@@ -7,6 +7,7 @@ public struct ConsoleServices: Sendable {
     public var keys: KeyAdministration
     public var roles: RoleAdministration
     public var connections: ConnectionAdministration
+    public var webhooks: WebhookAdministration
     /// Drops the key view after a change, so a revoked key (and its sessions) stops at once in this process.
     public var directory: KeyDirectory
     public var audit: any AuditRepository
@@ -25,7 +26,7 @@ public struct ConsoleServices: Sendable {
 
     public init(
         sessions: ConsoleSessions, keys: KeyAdministration, roles: RoleAdministration,
-        connections: ConnectionAdministration, directory: KeyDirectory, audit: any AuditRepository,
+        connections: ConnectionAdministration, webhooks: WebhookAdministration, directory: KeyDirectory, audit: any AuditRepository,
         checkpointKey: AuditCheckpointKey, upstreamBudget: @escaping @Sendable (String) -> Int?, upstreamLimit: Rate?,
         upstreamBreaker: @escaping @Sendable (String) -> CircuitBreaker.State?,
         forgetTokens: @escaping @Sendable (String) async -> Void, clock: any WallClock, maxBody: Int
@@ -34,6 +35,7 @@ public struct ConsoleServices: Sendable {
         self.keys = keys
         self.roles = roles
         self.connections = connections
+        self.webhooks = webhooks
         self.directory = directory
         self.audit = audit
         self.checkpointKey = checkpointKey

@@ -24,6 +24,7 @@ enum ConsoleOperations {
         .consoleSignIn: ["key"], .consoleCreateKey: ["name", "role", "locations", "rate", "burst", "expiresIn"],
         .consoleRotateKey: ["grace"], .consoleCreateRole: ["name", "scopes"],
         .consoleAuthorizeConnection: ["locationId"], .consoleAddToken: ["locationId", "token"],
+        .consoleCreateSubscription: ["url", "events", "locations", "enrich"],
     ]
 
     private static func answers(_ route: GatewayRoute) -> [String: OpenAPINode] {
@@ -47,10 +48,10 @@ enum ConsoleOperations {
         }
         return [
             "200": html("The page again, with what the change made (a rotated key's secret, shown once)"),
-            "201": html("Created: the page with what was made (a new key's secret, shown once)"),
+            "201": html("Created: the page with what was made (a new key's or subscription's secret, shown once)"),
             "400": html("Bad input: the form back with the problem named beside the field; nothing changed"),
-            "404": html("No such key, role or connection"),
-            "409": html("The change conflicts with what is stored (e.g. a role in use)"),
+            "404": html("No such key, role, connection, subscription or delivery"),
+            "409": html("The change conflicts with what is stored (e.g. a role in use, a retry of a delivery not dead)"),
             "413": GatewaySchemas.problem("The form is over the body limit (GATEWAY_MAX_BODY)"),
         ]
     }

@@ -2,7 +2,8 @@
 `contacts-gateway serve --sandbox` on a free loopback port with a new SQLite file. Run by scripts/console-browser-test.
 
 Drives sign-in (a wrong key first), creating a key (a bad form first), using its secret against the proxy, revoking
-it, filtering the audit trail, exporting it as CSV and JSON lines, verifying it, and signing out. After every page it
+it, creating a webhook subscription (a bad URL first) and seeing its signing secret once, deleting it, filtering
+the audit trail, exporting it as CSV and JSON lines, verifying it, and signing out. After every page it
 fails on anything the browser reports at warning level or above (a Content-Security-Policy violation included).
 Screenshots of every page go to CONSOLE_SCREENSHOTS (a temporary folder unless set; docs/console keeps a set).
 
@@ -141,7 +142,8 @@ class Console:
 def wait_for_download(folder: Path, suffix: str, timeout=20) -> Path:
     deadline = time.time() + timeout
     while time.time() < deadline:
-        done = [p for p in folder.iterdir() if p.suffix == suffix]
+        # Chromium may show the file under its final name before its bytes are written: wait for them too.
+        done = [p for p in folder.iterdir() if p.suffix == suffix and p.stat().st_size > 0]
         if done:
             return done[0]
         time.sleep(0.2)
@@ -222,6 +224,42 @@ def run(console: Console, gateway: Gateway):
         assert "loc-sandbox" in console.text()
         console.shot("connections")
 
+    def subscriptions():
+        console.open("/console/subscriptions")
+        console.field("url", "ftp://tools.example/hook")
+        console.field("events", "ContactCreate, ContactUpdate")
+        console.submit("form[action='/console/subscriptions']")
+        error = console.driver.find_element(By.ID, "url-error")
+        assert "only http and https" in error.text, error.text
+        assert console.driver.find_element(By.ID, "url").get_attribute("aria-invalid") == "true"
+        assert console.driver.find_element(By.ID, "events").get_attribute("value") == "ContactCreate, ContactUpdate"
+        assert not console.driver.find_elements(By.ID, "new-secret")
+        console.shot("subscriptions-bad-input")
+        console.field("url", "https://tools.example/hook")
+        console.field("locations", "loc-sandbox")
+        console.driver.find_element(By.ID, "enrich").click()
+        console.submit("form[action='/console/subscriptions']")
+        secret = console.driver.find_element(By.ID, "new-secret").get_attribute("value")
+        assert secret.startswith("whsec_"), secret
+        assert console.driver.find_element(By.CSS_SELECTOR, "[data-copy=new-secret]").is_displayed()
+        heading = console.driver.find_element(By.ID, "secret-heading").text
+        subscription_id = heading.split(": ", 1)[1]
+        row = console.driver.find_element(By.ID, f"subscription-{subscription_id}").text
+        assert "ContactCreate, ContactUpdate" in row and "loc-sandbox" in row and "enabled" in row, row
+        console.shot("subscriptions-created")
+        # Shown once: the page again has the subscription and not its secret.
+        console.open("/console/subscriptions")
+        assert secret not in console.driver.page_source
+        assert console.driver.find_elements(By.ID, f"subscription-{subscription_id}")
+        assert "No deliveries match." in console.text()
+        console.shot("subscriptions")
+        console.click(
+            console.driver.find_element(
+                By.CSS_SELECTOR, f"form[action='/console/subscriptions/{subscription_id}/delete'] button"),
+            then=lambda: console.wait.until(expected_conditions.alert_is_present()).accept())
+        assert not console.driver.find_elements(By.ID, f"subscription-{subscription_id}")
+        assert "No subscriptions yet." in console.text()
+
     def filter_audit():
         console.open("/console/audit")
         console.field("route", "POST /console/keys")
@@ -276,7 +314,8 @@ def run(console: Console, gateway: Gateway):
     return [
         ("the sign-in form", sign_in_form), ("a wrong key is refused", wrong_key_is_refused), ("sign in", sign_in),
         ("a bad key form", bad_key_form), ("create a key", create_key), ("revoke it", revoke_key),
-        ("roles and connections", roles_and_connections), ("filter the audit", filter_audit),
+        ("roles and connections", roles_and_connections),
+        ("a subscription: bad input, its secret once, delete", subscriptions), ("filter the audit", filter_audit),
         ("export the audit", export_audit), ("verify; exports recorded", verify_and_exports_are_recorded),
         ("a phone's screen", phone), ("sign out", sign_out),
     ]

@@ -55,6 +55,12 @@ struct ConsoleClient {
     static func secret(in html: String) -> String? {
         html.firstMatch(of: /id="new-secret" class="mono" type="text" value="(cgw_[A-Za-z0-9_]+)"/).map { String($0.1) }
     }
+
+    /// The signing secret a new subscription's page shows once, if any.
+    static func webhookSecret(in html: String) -> String? {
+        html.firstMatch(of: /id="new-secret" class="mono" type="text" value="(whsec_[A-Za-z0-9+\/=]+)"/)
+            .map { String($0.1) }
+    }
 }
 
 extension TestResponse {

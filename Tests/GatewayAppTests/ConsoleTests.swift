@@ -109,7 +109,8 @@ import Testing
             var browser = ConsoleClient(client)
             try await browser.signIn(setup.admin.key)
             for path in ["/console", "/console/keys", "/console/roles", "/console/connections", "/console/audit",
-                         "/console/audit/verify", "/console/console.css", "/console/console.js", "/console/icon.svg"] {
+                         "/console/audit/verify", "/console/subscriptions", "/console/console.css", "/console/console.js",
+                         "/console/icon.svg"] {
                 let page = try await browser.get(path)
                 #expect(page.status == .ok, "\(path)")
                 let policy = try #require(page.headers[.init("Content-Security-Policy")!], "\(path)")
@@ -592,6 +593,298 @@ import Testing
             let export = try await browser.get("/console/audit/export?format=xml")
             #expect(export.status == .badRequest)
             #expect(export.text.contains("format=csv or format=jsonl"))
+        }
+    }
+
+    // MARK: Subscriptions
+
+    /// The console over a real socket (`.live`) in front of a gateway on a real SQLite file (``TestGateway``).
+    static func withLiveConsole(_ body: @Sendable (TestGateway, any TestClientProtocol) async throws -> Void) async throws {
+        try await withGateway { gw in
+            try await Application(router: gw.gateway.buildRouter()).test(.live) { client in try await body(gw, client) }
+        }
+    }
+
+    /// A subscription made as the operator would (the secret not shown to the console), with one pending and one
+    /// dead delivery of an event to it. No dispatcher runs in ``TestGateway``, so they stay as made.
+    static func subscriptionWithDeliveries(_ gw: TestGateway, url: String = "https://tools.example/hook")
+        async throws -> (subscription: WebhookSubscription, pending: WebhookDelivery, dead: WebhookDelivery)
+    {
+        let subscription = try await gw.gateway.webhookAdministration.create(
+            url: url, events: ["ContactCreate"], locations: [TestGateway.location], enrich: false, by: .operator)
+        let event = WebhookEventRecord(
+            id: "wh-" + WebhookSubscription.newID(), type: "ContactCreate", locationId: TestGateway.location,
+            contactId: "c1", source: .webhook, receivedAt: Date(), contactUpdatedAt: Date(), body: Array("{}".utf8))
+        let pending = WebhookDelivery.new(of: event, to: subscription, at: Date())
+        var dead = WebhookDelivery.new(of: event, to: subscription, at: Date())
+        let once = DeliverySchedule(waits: [.seconds(1)])
+        dead.progress.record(.answered(status: 500, retryAfter: nil), at: Date(), schedule: once, jitter: 0)
+        dead.progress.record(.answered(status: 502, retryAfter: nil), at: Date(), schedule: once, jitter: 0)
+        #expect(dead.progress.status == .dead)
+        _ = try await gw.gateway.repositories.webhooks.acceptEvent(event, deliveries: [pending, dead])
+        return (subscription, pending, dead)
+    }
+
+    /// The trail, oldest first.
+    static func consoleRecords(_ gw: TestGateway) async throws -> [AuditRecord] {
+        await gw.gateway.audit.flush()
+        return try await gw.gateway.repositories.audit.auditRecords(matching: AuditQuery(), limit: 1000)
+            .sorted { $0.seq < $1.seq }
+    }
+
+    @Test func subscriptionsAndTheirDeliveriesAreListedAndFiltered() async throws {
+        try await Self.withLiveConsole { gw, client in
+            let (subscription, pending, dead) = try await Self.subscriptionWithDeliveries(gw)
+            let other = try await gw.gateway.webhookAdministration.create(
+                url: "http://127.0.0.1:9/other", events: ["*"], locations: [], enrich: true, by: .operator)
+            try await gw.gateway.repositories.webhooks.setSubscriptionDisabled(
+                id: other.id, at: Date(), reason: "the receiver answered 410 Gone")
+            var browser = ConsoleClient(client)
+            try await browser.signIn(gw.adminKey)
+            let page = try await browser.get("/console/subscriptions")
+            #expect(page.status == .ok)
+            let text = page.text
+            #expect(text.contains(#"aria-current="page">Subscriptions</a>"#))
+            for shown in [subscription.id, "https://tools.example/hook", "ContactCreate", TestGateway.location,
+                          other.id, "http://127.0.0.1:9/other", "every location", "the receiver answered 410 Gone",
+                          pending.id, dead.id, "the receiver answered 502", "<td>502</td>", "<td>2</td>"] {
+                #expect(text.contains(shown), "\(shown)")
+            }
+            #expect(!text.contains("whsec_"), "a listing never shows a secret")
+            // Enable is offered only for the disabled one; retry only for the dead delivery.
+            #expect(text.contains(#"action="/console/subscriptions/\#(other.id)/enable""#))
+            #expect(!text.contains(#"action="/console/subscriptions/\#(subscription.id)/enable""#))
+            #expect(text.contains(#"action="/console/deliveries/\#(dead.id)/retry""#))
+            #expect(!text.contains(#"action="/console/deliveries/\#(pending.id)/retry""#))
+            #expect(text.matches(of: /<form method="post"[^>]*>\s*<input type="hidden" name="csrf" value="[0-9a-f]{64}">/)
+                .count == text.matches(of: /<form method="post"/).count, "every form carries the csrf field")
+
+            let deadOnly = try await browser.get("/console/subscriptions?status=dead")
+            #expect(deadOnly.status == .ok)
+            #expect(deadOnly.text.contains(#"id="delivery-\#(dead.id)""#))
+            #expect(!deadOnly.text.contains(#"id="delivery-\#(pending.id)""#))
+            #expect(deadOnly.text.contains(#"<option value="dead" selected>"#))
+            let ofOther = try await browser.get("/console/subscriptions?subscriptionId=\(other.id)")
+            #expect(ofOther.text.contains("No deliveries match."))
+            let ofFirst = try await browser.get("/console/subscriptions?subscriptionId=\(subscription.id)&status=pending")
+            #expect(ofFirst.text.contains(#"id="delivery-\#(pending.id)""#))
+            #expect(!ofFirst.text.contains(#"id="delivery-\#(dead.id)""#))
+
+            let badStatus = try await browser.get("/console/subscriptions?status=lost")
+            #expect(badStatus.status == .badRequest)
+            #expect(badStatus.text.contains(#"id="status-error""#) && badStatus.text.contains("pending, delivered, dead"))
+            #expect(badStatus.text.contains(#"aria-describedby="status-error""#))
+            let unknown = try await browser.get("/console/subscriptions?subscriptionId=sub_none")
+            #expect(unknown.status == .notFound)
+            #expect(unknown.text.contains(#"id="subscriptionId-error""#) && unknown.text.contains("No subscription sub_none"))
+        }
+    }
+
+    @Test func creatingASubscriptionShowsItsSecretOnceAndIsRecorded() async throws {
+        try await Self.withLiveConsole { gw, client in
+            var browser = ConsoleClient(client)
+            try await browser.signIn(gw.adminKey)
+            let made = try await browser.post(
+                "/console/subscriptions",
+                [("url", "https://tools.example/hook"), ("events", "ContactUpdate, ContactCreate,"),
+                 ("locations", TestGateway.location), ("enrich", "on")])
+            #expect(made.status == .created, "\(made.text)")
+            let secret = try #require(ConsoleClient.webhookSecret(in: made.text))
+            let stored = try #require(try await gw.gateway.repositories.webhooks.subscriptions().first)
+            #expect(stored.secret == secret, "the secret shown is the one deliveries are signed with")
+            #expect(stored.url == "https://tools.example/hook" && stored.events == ["ContactCreate", "ContactUpdate"])
+            #expect(stored.locations == [TestGateway.location] && stored.enrich)
+            #expect(made.text.contains("shown this once"))
+            #expect(made.text.contains(#"id="subscription-\#(stored.id)""#))
+            // Once: neither the list nor any later page shows it again.
+            let later = try await browser.get("/console/subscriptions")
+            #expect(!later.text.contains(secret) && !later.text.contains("whsec_"))
+            #expect(later.text.contains(stored.id))
+
+            // The enrich box left empty makes a subscription without the contact.
+            let plain = try await browser.post("/console/subscriptions", [("url", "http://127.0.0.1:9/x"), ("events", "*")])
+            #expect(plain.status == .created)
+            let second = try #require(try await gw.gateway.repositories.webhooks.subscriptions().first { $0.id != stored.id })
+            #expect(!second.enrich && second.events == ["*"] && second.locations.isEmpty)
+
+            let records = try await Self.consoleRecords(gw)
+            let created = records.filter { $0.route == GatewayRoute.consoleCreateSubscription.label && $0.status == 201 }
+            #expect(created.compactMap(\.resourceId).sorted() == [stored.id, second.id].sorted())
+            #expect(created.allSatisfy { $0.keyName == "test-admin" && $0.outcome == "ok" })
+            #expect(records.allSatisfy { !$0.path.contains("whsec_") })
+        }
+    }
+
+    static let badSubscriptionForms: [(Fields, String)] = [
+        ([("url", "ftp://tools.example/x"), ("events", "*")], "url"),
+        ([("url", "/relative"), ("events", "*")], "url"),
+        ([("url", ""), ("events", "*")], "url"),
+        ([("url", "https://tools.example/x"), ("events", "ContactCreated")], "events"),
+        ([("url", "https://tools.example/x"), ("events", " , ")], "events"),
+        ([("url", "https://tools.example/x"), ("events", "*"), ("locations", "loc/../x")], "locations"),
+    ]
+
+    @Test(arguments: Self.badSubscriptionForms)
+    func badInputOnTheSubscriptionFormIsNamedBesideItsFieldAndChangesNothing(_ fields: Fields, field: String)
+        async throws
+    {
+        try await Self.withLiveConsole { gw, client in
+            var browser = ConsoleClient(client)
+            try await browser.signIn(gw.adminKey)
+            let answer = try await browser.post("/console/subscriptions", fields + [("enrich", "on")])
+            #expect(answer.status == .badRequest)
+            #expect(answer.text.contains(#"id="\#(field)-error""#), "\(field): \(answer.text)")
+            #expect(answer.text.matches(of: /aria-invalid="true"/).count == 1, "only the field at fault")
+            #expect(ConsoleClient.webhookSecret(in: answer.text) == nil)
+            // What was typed comes back, the box included.
+            let url = fields.first { $0.0 == "url" }!.1
+            if !url.isEmpty { #expect(answer.text.contains(#"value="\#(url)""#)) }
+            #expect(answer.text.contains(#"name="enrich" value="on" checked"#))
+            #expect(try await gw.gateway.repositories.webhooks.subscriptions().isEmpty)
+        }
+    }
+
+    @Test func aLocationNotTheKeysOwnIsNamedBesideTheLocationsField() async throws {
+        try await Self.withLiveConsole { gw, client in
+            _ = try await gw.gateway.roleAdministration.create(
+                name: "hooks-reader", scopes: ["webhooks.manage", "contacts.readonly"], by: .operator)
+            let limited = try await gw.makeKey(role: "hooks-reader", name: "limited", locations: [TestGateway.location])
+            var browser = ConsoleClient(client)
+            try await browser.signIn(limited.key)
+            for locations in ["loc-elsewhere", ""] {
+                let answer = try await browser.post(
+                    "/console/subscriptions", [("url", "https://tools.example/x"), ("events", "*"), ("locations", locations)])
+                #expect(answer.status == .forbidden, "\(locations)")
+                #expect(answer.text.contains(#"id="locations-error""#), "\(locations): \(answer.text)")
+                #expect(answer.text.contains("limited to \(TestGateway.location)"))
+            }
+            #expect(try await gw.gateway.repositories.webhooks.subscriptions().isEmpty)
+            let own = try await browser.post(
+                "/console/subscriptions",
+                [("url", "https://tools.example/x"), ("events", "*"), ("locations", TestGateway.location)])
+            #expect(own.status == .created)
+        }
+    }
+
+    @Test func withoutWebhooksManageThePageAndItsFormsAre403AndNotInTheNav() async throws {
+        try await Self.withLiveConsole { gw, client in
+            let (subscription, _, dead) = try await Self.subscriptionWithDeliveries(gw)
+            var reader = ConsoleClient(client)
+            try await reader.signIn(gw.readerKey)
+            #expect(!(try await reader.get("/console").text.contains(#"href="/console/subscriptions""#)))
+            let page = try await reader.get("/console/subscriptions")
+            #expect(page.status == .forbidden)
+            #expect(page.text.contains("lacks the scope &#39;webhooks.manage&#39;"))
+            #expect(try await reader.post(
+                "/console/subscriptions", [("url", "https://tools.example/x"), ("events", "*")]).status == .forbidden)
+            #expect(try await reader.post("/console/subscriptions/\(subscription.id)/delete", []).status == .forbidden)
+            #expect(try await reader.post("/console/deliveries/\(dead.id)/retry", []).status == .forbidden)
+
+            // webhooks.manage alone opens the page, but a subscription needs contacts.readonly too: said above the form.
+            _ = try await gw.gateway.roleAdministration.create(name: "hooks", scopes: ["webhooks.manage"], by: .operator)
+            var hooks = ConsoleClient(client)
+            try await hooks.signIn(try await gw.makeKey(role: "hooks", name: "hooks").key)
+            #expect(try await hooks.get("/console").text.contains(#"href="/console/subscriptions""#))
+            let refused = try await hooks.post(
+                "/console/subscriptions", [("url", "https://tools.example/x"), ("events", "*")])
+            #expect(refused.status == .forbidden)
+            #expect(refused.text.contains("&#39;contacts.readonly&#39;") && refused.text.contains(#"role="alert""#))
+
+            let webhooks = gw.gateway.repositories.webhooks
+            #expect(try await webhooks.subscriptions().map(\.id) == [subscription.id])
+            #expect(try await webhooks.delivery(id: dead.id)?.progress.status == .dead)
+        }
+    }
+
+    @Test func subscriptionFormsWithoutTheFormTokenGet403AndChangeNothing() async throws {
+        try await Self.withLiveConsole { gw, client in
+            let (subscription, _, dead) = try await Self.subscriptionWithDeliveries(gw)
+            let webhooks = gw.gateway.repositories.webhooks
+            try await webhooks.setSubscriptionDisabled(id: subscription.id, at: Date(), reason: "410 Gone")
+            var browser = ConsoleClient(client)
+            try await browser.signIn(gw.adminKey)
+            let forms: [(String, [(String, String)])] = [
+                ("/console/subscriptions", [("url", "https://tools.example/new"), ("events", "*")]),
+                ("/console/subscriptions/\(subscription.id)/enable", []),
+                ("/console/deliveries/\(dead.id)/retry", []),
+                ("/console/subscriptions/\(subscription.id)/delete", []),
+            ]
+            for (path, fields) in forms {
+                let missing = try await browser.post(path, fields, withToken: false)
+                #expect(missing.status == .forbidden, "\(path)")
+                #expect(missing.text.contains("nothing was changed"), "\(path)")
+                let wrong = try await browser.post(
+                    path, fields + [("csrf", String(repeating: "0", count: 64))], withToken: false)
+                #expect(wrong.status == .forbidden, "\(path)")
+            }
+            let subscriptions = try await webhooks.subscriptions()
+            #expect(subscriptions.map(\.id) == [subscription.id])
+            #expect(subscriptions.first?.disabledReason == "410 Gone")
+            #expect(try await webhooks.delivery(id: dead.id)?.progress.status == .dead)
+        }
+    }
+
+    @Test func aSubscriptionIsDeletedAndADisabledOneEnabledUnderTheSignedInKey() async throws {
+        try await Self.withLiveConsole { gw, client in
+            let webhooks = gw.gateway.repositories.webhooks
+            let (kept, _, _) = try await Self.subscriptionWithDeliveries(gw)
+            let (gone, _, _) = try await Self.subscriptionWithDeliveries(gw, url: "https://tools.example/gone")
+            try await webhooks.setSubscriptionDisabled(id: kept.id, at: Date(), reason: "the receiver answered 410 Gone")
+            var browser = ConsoleClient(client)
+            try await browser.signIn(gw.adminKey)
+
+            let enabled = try await browser.post("/console/subscriptions/\(kept.id)/enable", [])
+            #expect(enabled.status == .seeOther)
+            #expect(enabled.headers[.location] == "/console/subscriptions")
+            let stored = try #require(try await webhooks.subscription(id: kept.id))
+            #expect(stored.isEnabled && stored.disabledReason == nil)
+            #expect(try await browser.get("/console/subscriptions").text.contains(#"<span class="badge good">enabled</span>"#))
+
+            let deleted = try await browser.post("/console/subscriptions/\(gone.id)/delete", [])
+            #expect(deleted.status == .seeOther)
+            #expect(try await webhooks.subscription(id: gone.id) == nil)
+            #expect(!(try await browser.get("/console/subscriptions").text.contains(gone.id)))
+            // Gone already: the page says so, above the lists.
+            let again = try await browser.post("/console/subscriptions/\(gone.id)/delete", [])
+            #expect(again.status == .notFound)
+            #expect(again.text.contains(#"id="action-problem""#) && again.text.contains("No subscription \(gone.id)"))
+            let enableNone = try await browser.post("/console/subscriptions/sub_none/enable", [])
+            #expect(enableNone.status == .notFound)
+
+            let records = try await Self.consoleRecords(gw)
+            let enable = try #require(records.first { $0.route == GatewayRoute.consoleEnableSubscription.label })
+            #expect(enable.keyName == "test-admin" && enable.resourceId == kept.id && enable.status == 303)
+            let delete = records.filter { $0.route == GatewayRoute.consoleDeleteSubscription.label }
+            #expect(delete.map(\.status) == [303, 404])
+            #expect(delete.allSatisfy { $0.keyName == "test-admin" && $0.resourceId == gone.id })
+        }
+    }
+
+    @Test func aDeadDeliveryIsSentAgainAndOnlyADeadOne() async throws {
+        try await Self.withLiveConsole { gw, client in
+            let webhooks = gw.gateway.repositories.webhooks
+            let (_, pending, dead) = try await Self.subscriptionWithDeliveries(gw)
+            var browser = ConsoleClient(client)
+            try await browser.signIn(gw.adminKey)
+            let retried = try await browser.post("/console/deliveries/\(dead.id)/retry", [])
+            #expect(retried.status == .seeOther, "\(retried.text)")
+            let progress = try #require(try await webhooks.delivery(id: dead.id)?.progress)
+            #expect(progress.status == .pending && progress.attempts == 0 && progress.nextAttemptAt != nil)
+            let page = try await browser.get("/console/subscriptions")
+            #expect(!page.text.contains(#"action="/console/deliveries/\#(dead.id)/retry""#), "pending now: no retry")
+
+            let notDead = try await browser.post("/console/deliveries/\(pending.id)/retry", [])
+            #expect(notDead.status == .conflict)
+            #expect(notDead.text.contains(#"id="problem-\#(pending.id)""#) && notDead.text.contains("only a dead one"))
+            let none = try await browser.post("/console/deliveries/msg_none/retry", [])
+            #expect(none.status == .notFound)
+            #expect(none.text.contains("No delivery msg_none"))
+
+            let records = try await Self.consoleRecords(gw)
+            let retries = records.filter { $0.route == GatewayRoute.consoleRetryDelivery.label }
+            #expect(retries.map(\.status) == [303, 409, 404])
+            #expect(retries.map(\.resourceId) == [dead.id, pending.id, "msg_none"])
+            #expect(retries.allSatisfy { $0.keyName == "test-admin" })
         }
     }
 }

@@ -55,11 +55,27 @@ extension GatewayRoute {
     public static let consoleAuditVerify = page(
         "console-audit-verify", "GET", "/console/audit/verify", .auditRead,
         "Verify the whole trail and its signed checkpoints")
+    public static let consoleSubscriptions = page(
+        "console-subscriptions", "GET", "/console/subscriptions", .webhooksManage,
+        "Webhook subscriptions and their recent deliveries (filters subscriptionId, status)")
+    public static let consoleCreateSubscription = page(
+        "console-create-subscription", "POST", "/console/subscriptions", .webhooksManage,
+        "Create a webhook subscription; its signing secret is shown this once")
+    public static let consoleDeleteSubscription = page(
+        "console-delete-subscription", "POST", "/console/subscriptions/{id}/delete", .webhooksManage,
+        "Delete a webhook subscription")
+    public static let consoleEnableSubscription = page(
+        "console-enable-subscription", "POST", "/console/subscriptions/{id}/enable", .webhooksManage,
+        "Enable a disabled webhook subscription again")
+    public static let consoleRetryDelivery = page(
+        "console-retry-delivery", "POST", "/console/deliveries/{id}/retry", .webhooksManage,
+        "Send a dead delivery again")
 
     public static let console: [GatewayRoute] = [
         consoleOverview, consoleSignIn, consoleSignOut, consoleStyles, consoleScript, consoleIcon, consoleKeys, consoleCreateKey,
         consoleRotateKey, consoleRevokeKey, consoleRoles, consoleCreateRole, consoleDeleteRole, consoleConnections,
         consoleAuthorizeConnection, consoleAddToken, consoleRemoveConnection, consoleAudit, consoleAuditRecord,
-        consoleAuditExport, consoleAuditVerify,
+        consoleAuditExport, consoleAuditVerify, consoleSubscriptions, consoleCreateSubscription,
+        consoleDeleteSubscription, consoleEnableSubscription, consoleRetryDelivery,
     ]
 }
