@@ -98,9 +98,9 @@ import Testing
             _ = try await gw.gateway.connections.addPrivateToken(locationId: "loc-x", token: "pit-123", verify: false, by: .operator)
             let started = ContinuousClock.now
             try (try await gw.call("GET", "/contacts/abc?locationId=loc-x")).expectProblem(502)
-            // Three refused connections and two short backoffs (at most 0.3 s), against a 30 s budget: quickly, even on
-            // a loaded machine.
-            #expect(ContinuousClock.now - started < .seconds(10))
+            // Three refused connections and two short backoffs (at most 0.3 s), against a 30 s budget: well inside it
+            // even on a machine loaded past its cores (19 s was seen at a load average of 10).
+            #expect(ContinuousClock.now - started < .seconds(25))
         }
     }
 

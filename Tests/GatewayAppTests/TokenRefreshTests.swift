@@ -206,13 +206,14 @@ import Testing
         try await withGateway(options) { gw in
             try await Task.sleep(for: .milliseconds(2100))
             let tokenRequests = gw.sandbox.stats().tokenRequests
-            // Longer than the busy timeout (5 s) with room to spare on a loaded machine.
-            let lock = try await StoreLock.hold(gw.databasePath, seconds: 10)
+            // Held until the answer is in, however long (a lock of fixed length ended before the journal's write
+            // even started waiting on a loaded CI run, and then the refresh went ahead).
+            let lock = try await StoreLock.hold(gw.databasePath, seconds: 120)
             let failed = try await gw.call("GET", "/contacts/?locationId=\(TestGateway.location)")
             try failed.expectProblem(503, containing: "cannot be written")
             // The token was not spent: a refresh that could not be journaled is not made.
             #expect(gw.sandbox.stats().tokenRequests == tokenRequests)
-            try await lock.released()
+            try await lock.end()
             let recovered = try await gw.call("GET", "/contacts/?locationId=\(TestGateway.location)")
             #expect(recovered.status == 200, "\(recovered.text)")
             #expect(gw.sandbox.stats().refreshGrants == 1 && gw.sandbox.stats().invalidGrants == 0)
