@@ -59,7 +59,13 @@ public struct Gateway: Sendable {
         self.keyUsage = KeyUsageRecorder(repository: repositories.keys)
         self.keyDirectory = KeyDirectory(
             keys: repositories.keys, roles: repositories.roles, format: storage.keyFormat, clock: clock, usage: keyUsage)
-        self.keyLimits = KeyRateLimiter(defaultRate: settings.keyRate, defaultBurst: settings.keyBurst, clock: clock)
+        self.keyLimits = KeyRateLimiter(
+            defaultRate: settings.keyRate, defaultBurst: settings.keyBurst, clock: clock, ledger: storage.rateLedger,
+            onLedgerFailure: { error in
+                GatewayMetrics.rateLedgerFailure()
+                logger.warning("the shared rate ledger cannot be asked; this gateway limits keys on its own meanwhile",
+                               metadata: ["error": "\(error)"])
+            })
         self.keyAdministration = KeyAdministration(
             keys: repositories.keys, roles: repositories.roles, format: storage.keyFormat, clock: clock)
         self.roleAdministration = RoleAdministration(repository: repositories.roles, clock: clock)

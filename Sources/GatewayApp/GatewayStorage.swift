@@ -19,6 +19,8 @@ public struct GatewayStorage: Sendable {
     public let services: [any Service]
     /// Tells a running server what other processes changed (keys, roles, connections); `nil`: poll as before.
     public let changeFeed: (any StoreChangeFeed)?
+    /// One GCRA state per key for every gateway on the store (PostgreSQL); `nil`: each process keeps its own.
+    public let rateLedger: (any SharedRateLedger)?
     /// Where the store is, for messages (a PostgreSQL URL without its password).
     public let location: String
     /// Whether opening it made a new, empty one (only `serve` may): `serve` says where.
@@ -28,10 +30,11 @@ public struct GatewayStorage: Sendable {
 
     public init(
         repositories: GatewayRepositories, secret: GatewaySecret, services: [any Service] = [],
-        changeFeed: (any StoreChangeFeed)? = nil, location: String, created: Bool = false,
-        close: @escaping @Sendable () async -> Void = {}
+        changeFeed: (any StoreChangeFeed)? = nil, rateLedger: (any SharedRateLedger)? = nil, location: String,
+        created: Bool = false, close: @escaping @Sendable () async -> Void = {}
     ) {
         self.close = close
+        self.rateLedger = rateLedger
         self.changeFeed = changeFeed
         self.repositories = repositories
         self.secret = secret
@@ -98,7 +101,7 @@ public struct GatewayStorage: Sendable {
             }
             return GatewayStorage(
                 repositories: GatewayRepositories(store: store), secret: secret,
-                changeFeed: try PostgresChangeFeed(url: url, logger: logger), location: url.redacted,
+                changeFeed: try PostgresChangeFeed(url: url, logger: logger), rateLedger: store, location: url.redacted,
                 close: { await store.close() })
         }
     }

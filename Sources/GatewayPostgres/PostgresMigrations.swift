@@ -246,6 +246,33 @@ enum PostgresMigrations {
                 FOR EACH ROW EXECUTE FUNCTION gateway_notify_change()
                 """,
             ]),
+        Step(
+            name: "v6: one GCRA state per key for every gateway",
+            sql: [
+                // The theoretical arrival time of each key's next request, in Unix seconds. A state is a cache of
+                // recent traffic, not a record: losing it lets a key burst once, nothing more.
+                "CREATE TABLE key_rate_states (key_id TEXT PRIMARY KEY, tat DOUBLE PRECISION NOT NULL)",
+                // The GCRA step taken up to `wanted` times at once, under the row's lock, in one round trip: what
+                // GCRA.attempt does for one request (a TAT behind now starts from now; one stepped too far ahead, by a
+                // clock set back, is held to one window), for every gateway alike.
+                """
+                CREATE FUNCTION gateway_take_allowance(
+                    p_key TEXT, p_wanted INTEGER, p_now DOUBLE PRECISION, p_interval DOUBLE PRECISION,
+                    p_window DOUBLE PRECISION, OUT o_granted INTEGER, OUT o_tat DOUBLE PRECISION)
+                LANGUAGE plpgsql AS $$
+                DECLARE
+                    v_current DOUBLE PRECISION;
+                BEGIN
+                    INSERT INTO key_rate_states (key_id, tat) VALUES (p_key, p_now) ON CONFLICT (key_id) DO NOTHING;
+                    SELECT tat INTO v_current FROM key_rate_states WHERE key_id = p_key FOR UPDATE;
+                    v_current := LEAST(GREATEST(v_current, p_now), p_now + p_window);
+                    o_granted := LEAST(p_wanted, GREATEST(0, FLOOR((p_now + p_window - v_current) / p_interval + 1e-5)))::INTEGER;
+                    o_tat := v_current + o_granted * p_interval;
+                    UPDATE key_rate_states SET tat = o_tat WHERE key_id = p_key;
+                END
+                $$
+                """,
+            ]),
     ]
 
     /// What the migration found about the seal.

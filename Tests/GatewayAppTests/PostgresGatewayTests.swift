@@ -77,6 +77,40 @@ import Testing
         }
     }
 
+    @Test func threeGatewaysApplyOneLimitPerKey() async throws {
+        try await Self.withNodes(3) { nodes, _ in
+            // 10/s with a burst of 10: over 3 s, one gateway would admit 10 + 30; three must not admit three times that.
+            let key = try await nodes[0].makeKey(role: "reader", name: "shared-10", rate: "10/s", burst: 10).key
+            for node in nodes { node.gateway.keyDirectory.invalidate() }
+            #expect(nodes.allSatisfy { $0.gateway.keyLimits.isShared })
+            let seconds = 3.0
+            let started = ContinuousClock.now
+            let statuses = try await withThrowingTaskGroup(of: [Int].self) { group in
+                for node in nodes {
+                    for _ in 0..<4 {
+                        group.addTask {
+                            var seen: [Int] = []
+                            while ContinuousClock.now - started < .seconds(seconds) {
+                                seen.append(try await node.call("GET", "/contacts/?locationId=\(TestGateway.location)", key: key).status)
+                            }
+                            return seen
+                        }
+                    }
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            let elapsed = ContinuousClock.now - started
+            let admitted = statuses.filter { $0 == 200 }.count
+            let refused = statuses.filter { $0 == 429 }.count
+            let allowance = 10 + 10 * (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+            print("shared 10/s key on 3 gateways: \(admitted) admitted, \(refused) refused in \(elapsed); one gateway's allowance \(Int(allowance))")
+            #expect(admitted + refused == statuses.count, "\(Dictionary(grouping: statuses, by: { $0 }).mapValues(\.count))")
+            // Within 5 % of what one gateway would admit, and never more than the allowance.
+            #expect(Double(admitted) <= allowance + 1 && Double(admitted) >= 0.95 * (allowance - 10 * 0.2), "\(admitted) of \(allowance)")
+            #expect(refused > 0)
+        }
+    }
+
     @Test func aNodeThatDiedMidRefreshHoldsTheOthersUpOnlyForItsLease() async throws {
         var options = TestGateway.Options()
         options.tokenLifetime = .seconds(2)

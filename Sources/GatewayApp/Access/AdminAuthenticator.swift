@@ -21,7 +21,7 @@ struct AdminAuthenticator: RouterMiddleware {
         let principal = try await directory.authenticate(CallerKey.presented(in: request.headers))
         context.note.update { $0.principal = principal }
         try principal.require(scope)
-        try context.rateLimit.admit(principal, with: limits)
+        try await context.rateLimit.admit(principal, with: limits)
         var context = context
         context.principal = principal
         return try await next(request, context)

@@ -9,8 +9,8 @@ public final class RateLimitNote: Sendable {
     var current: RateDecision? { decision.withLock { $0 } }
 
     /// Takes one request from the key's allowance; 429 when there is none.
-    func admit(_ principal: Principal, with limiter: KeyRateLimiter) throws(GatewayError) {
-        let taken = limiter.admit(principal)
+    func admit(_ principal: Principal, with limiter: KeyRateLimiter) async throws(GatewayError) {
+        let taken = await limiter.decide(principal)
         decision.withLock { $0 = taken }
         guard taken.allowed else { throw .rateLimited(taken) }
     }

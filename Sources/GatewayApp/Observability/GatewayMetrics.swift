@@ -66,6 +66,11 @@ public enum GatewayMetrics {
         Counter(label: "gateway_reconcile_found_total", factory: factory).increment(by: found)
     }
 
+    /// A key's decision that could not ask the shared rate ledger (PostgreSQL away).
+    static func rateLedgerFailure() {
+        Counter(label: "gateway_rate_ledger_failures_total", factory: factory).increment()
+    }
+
     static func outbox(pending: Int, oldestPendingAge: Double) {
         Gauge(label: "gateway_webhook_outbox_pending", factory: factory).record(pending)
         Gauge(label: "gateway_webhook_outbox_oldest_pending_seconds", factory: factory).record(oldestPendingAge)

@@ -79,7 +79,7 @@ struct ProxyHandler: Sendable {
         guard principal.mayUse(location: locationId) else { throw GatewayError.locationNotAllowed(locationId) }
 
         // 6. The key's own rate: a refused request costs nothing upstream.
-        try context.rateLimit.admit(principal, with: keyLimits)
+        try await context.rateLimit.admit(principal, with: keyLimits)
 
         // Fail closed: HighLevel is not called for a request the audit trail cannot record.
         try await gate.requireWritable()
