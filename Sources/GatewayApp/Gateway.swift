@@ -80,7 +80,13 @@ public struct Gateway: Sendable {
             client: measured,
             settings: .init(
                 limit: settings.upstreamLimit,
-                dailyLimit: settings.upstreamLimit.map { _ in UpstreamCaller.Settings.highLevelDailyLimit }))
+                dailyLimit: settings.upstreamLimit.map { _ in UpstreamCaller.Settings.highLevelDailyLimit }),
+            ledger: storage.upstreamLedger,
+            onLedgerFailure: { error in
+                GatewayMetrics.rateLedgerFailure()
+                logger.warning("the shared upstream window cannot be asked; this gateway keeps its own meanwhile",
+                               metadata: ["error": "\(error)"])
+            })
         self.routes = .contacts
         self.connections = ConnectionAdministration(
             connections: repositories.connections, states: repositories.authorizationStates, settings: oauth,

@@ -21,6 +21,8 @@ public struct GatewayStorage: Sendable {
     public let changeFeed: (any StoreChangeFeed)?
     /// One GCRA state per key for every gateway on the store (PostgreSQL); `nil`: each process keeps its own.
     public let rateLedger: (any SharedRateLedger)?
+    /// One window of calls to HighLevel per location for every gateway on the store (PostgreSQL).
+    public let upstreamLedger: (any SharedUpstreamLedger)?
     /// Where the store is, for messages (a PostgreSQL URL without its password).
     public let location: String
     /// Whether opening it made a new, empty one (only `serve` may): `serve` says where.
@@ -30,11 +32,13 @@ public struct GatewayStorage: Sendable {
 
     public init(
         repositories: GatewayRepositories, secret: GatewaySecret, services: [any Service] = [],
-        changeFeed: (any StoreChangeFeed)? = nil, rateLedger: (any SharedRateLedger)? = nil, location: String,
-        created: Bool = false, close: @escaping @Sendable () async -> Void = {}
+        changeFeed: (any StoreChangeFeed)? = nil, rateLedger: (any SharedRateLedger)? = nil,
+        upstreamLedger: (any SharedUpstreamLedger)? = nil, location: String, created: Bool = false,
+        close: @escaping @Sendable () async -> Void = {}
     ) {
         self.close = close
         self.rateLedger = rateLedger
+        self.upstreamLedger = upstreamLedger
         self.changeFeed = changeFeed
         self.repositories = repositories
         self.secret = secret
@@ -101,7 +105,8 @@ public struct GatewayStorage: Sendable {
             }
             return GatewayStorage(
                 repositories: GatewayRepositories(store: store), secret: secret,
-                changeFeed: try PostgresChangeFeed(url: url, logger: logger), rateLedger: store, location: url.redacted,
+                changeFeed: try PostgresChangeFeed(url: url, logger: logger), rateLedger: store, upstreamLedger: store,
+                location: url.redacted,
                 close: { await store.close() })
         }
     }

