@@ -23,7 +23,8 @@ struct StoreCommand: AsyncParsableCommand {
 
                 The target is sealed with the source's secret: GATEWAY_SECRET_KEY, or for an SQLite source without \
                 it, the key file beside the file (an SQLite target then gets a key file with that secret). A \
-                PostgreSQL target needs GATEWAY_SECRET_KEY, and one sealed with another secret is refused. The \
+                PostgreSQL source needs GATEWAY_SECRET_KEY, as do the gateways that serve a PostgreSQL copy; a \
+                target sealed with another secret is refused. The \
                 target must be empty: a store that holds anything is refused and nothing is written to it. Stop the \
                 gateways on the source first: what they write during the copy may be missed. Ends with `audit \
                 verify`'s result on the target (exit 1 if it fails).
