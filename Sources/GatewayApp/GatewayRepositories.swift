@@ -14,13 +14,16 @@ public struct GatewayRepositories: Sendable {
     /// Webhook subscriptions, the events taken and the delivery outbox.
     public var webhooks: any WebhookRepository
     public var health: any StoreHealth
+    /// Everything read out and written into an empty store as it was: `store copy`.
+    public var copying: any StoreCopying
 
     public init(
         keys: any KeyRepository, roles: any RoleRepository, connections: any ConnectionRepository,
         authorizationStates: any AuthorizationStateRepository, audit: any AuditRepository,
         consoleSessions: any ConsoleSessionRepository, refreshJournal: any RefreshJournal,
-        webhooks: any WebhookRepository, health: any StoreHealth
+        webhooks: any WebhookRepository, health: any StoreHealth, copying: any StoreCopying
     ) {
+        self.copying = copying
         self.refreshJournal = refreshJournal
         self.webhooks = webhooks
         self.keys = keys
@@ -36,9 +39,11 @@ public struct GatewayRepositories: Sendable {
     public init(
         store: some KeyRepository & RoleRepository & ConnectionRepository & AuthorizationStateRepository
             & AuditRepository & ConsoleSessionRepository & RefreshJournal & WebhookRepository & StoreHealth
+            & StoreCopying
     ) {
         self.init(
             keys: store, roles: store, connections: store, authorizationStates: store, audit: store,
-            consoleSessions: store, refreshJournal: store, webhooks: store, health: store)
+            consoleSessions: store, refreshJournal: store, webhooks: store, health: store,
+            copying: store)
     }
 }

@@ -15,7 +15,7 @@ public struct GatewayCommand: AsyncParsableCommand {
         version: GatewayVersion.text,
         subcommands: [
             ServeCommand.self, SandboxCommand.self, KeysCommand.self, RolesCommand.self, ConnectionsCommand.self,
-            SubscriptionsCommand.self, DeliveriesCommand.self, AuditCommand.self, HealthCommand.self,
+            SubscriptionsCommand.self, DeliveriesCommand.self, AuditCommand.self, StoreCommand.self, HealthCommand.self,
         ])
 
     public init() {}

@@ -81,7 +81,7 @@ extension PostgresStore: ConnectionRepository {
         try await !rows("DELETE FROM connections WHERE location_id = \(locationId) RETURNING 1").isEmpty
     }
 
-    private func seal(_ connection: Connection) throws -> (access: Data, refresh: Data?) {
+    func seal(_ connection: Connection) throws -> (access: Data, refresh: Data?) {
         let context = connection.locationId
         return (
             try cipher.seal(connection.accessToken, context: context),

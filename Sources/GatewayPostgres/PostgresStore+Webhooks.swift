@@ -217,7 +217,7 @@ extension PostgresStore: WebhookRepository {
     /// The cipher's context for a subscription's secret, as in the SQLite store.
     static func secretContext(_ id: String) -> String { "webhook-subscription:" + id }
 
-    private func decodeSubscription(_ row: PostgresRow) throws -> WebhookSubscription {
+    func decodeSubscription(_ row: PostgresRow) throws -> WebhookSubscription {
         let (id, url, events, locations, enrich, secret, createdAt, disabledAt, disabledReason) = try row.decode(
             (String, String, [String], [String], Bool, Data, Double, Double?, String?).self)
         return WebhookSubscription(

@@ -134,7 +134,13 @@ extension PostgresStore {
     func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         let logger = logger
         return try await pooled { connection in
-            try await connection.withTransaction(logger: logger) { connection in try await body(connection) }
+            do {
+                return try await connection.withTransaction(logger: logger) { connection in try await body(connection) }
+            } catch let error as PostgresTransactionError {
+                // Rolled back cleanly: the body's own error (a refusal such as StoreNotEmpty) is the one to report.
+                if let closure = error.closureError, error.beginError == nil, error.rollbackError == nil { throw closure }
+                throw error
+            }
         }
     }
 

@@ -81,7 +81,7 @@ extension SQLiteStore: ConnectionRepository {
         }
     }
 
-    private func seal(_ connection: Connection) throws -> (access: Data, refresh: Data?) {
+    func seal(_ connection: Connection) throws -> (access: Data, refresh: Data?) {
         let context = connection.locationId
         return (
             try cipher.seal(connection.accessToken, context: context),
@@ -89,7 +89,7 @@ extension SQLiteStore: ConnectionRepository {
         )
     }
 
-    private func decode(_ row: Row) throws -> Connection {
+    func decode(_ row: Row) throws -> Connection {
         let locationId: String = row["location_id"]
         let kindText: String = row["kind"]
         let statusText: String = row["status"]

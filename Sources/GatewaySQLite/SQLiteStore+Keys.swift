@@ -122,7 +122,7 @@ extension SQLiteStore: RoleRepository {
 }
 
 extension SQLiteStore {
-    private static func decodeKey(_ row: Row) -> APIKey {
+    static func decodeKey(_ row: Row) -> APIKey {
         let locations: String? = row["locations"]
         return APIKey(
             id: row["id"], name: row["name"], role: row["role"], secretHash: row["secret_hash"],

@@ -229,7 +229,7 @@ extension SQLiteStore: WebhookRepository {
     /// be moved into the other's row.
     static func secretContext(_ id: String) -> String { "webhook-subscription:" + id }
 
-    private func decodeSubscription(_ row: Row) throws -> WebhookSubscription {
+    func decodeSubscription(_ row: Row) throws -> WebhookSubscription {
         let id: String = row["id"]
         return WebhookSubscription(
             id: id, url: row["url"], events: WebhookColumns.list(row["events"]),

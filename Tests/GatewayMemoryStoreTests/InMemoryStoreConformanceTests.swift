@@ -15,3 +15,10 @@ import Testing
         try await check.run(on: InMemoryStore())
     }
 }
+
+@Suite struct InMemoryStoreCopyConformanceTests {
+    @Test(arguments: StoreCopyConformance.cases)
+    func conforms(_ check: StoreCopyConformance) async throws {
+        try await check.run(source: InMemoryStore(), target: InMemoryStore())
+    }
+}

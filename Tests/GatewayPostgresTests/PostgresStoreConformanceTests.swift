@@ -23,11 +23,23 @@ import Testing
     }
 }
 
+/// The `store copy` cases from one new database into another, both sealed with one secret.
+@Suite(.enabled(if: TestPostgres.enabled), .serialized) struct PostgresStoreCopyConformanceTests {
+    @Test(arguments: StoreCopyConformance.cases)
+    func conforms(_ check: StoreCopyConformance) async throws {
+        let secret = GatewaySecret.generate()
+        try await withFreshStore(secret: secret) { source in
+            try await withFreshStore(secret: secret) { target in try await check.run(source: source, target: target) }
+        }
+    }
+}
+
 /// A store on a new database of its own, closed and dropped after `body` however it ends.
-func withFreshStore(_ body: (PostgresStore) async throws -> Void) async throws {
+func withFreshStore(
+    secret: GatewaySecret = .generate(), _ body: (PostgresStore) async throws -> Void
+) async throws {
     let database = try await TestPostgres.makeDatabase()
-    let store = try await PostgresStore.open(
-        url: database.location, secret: GatewaySecret.generate(), logger: Logger(label: "test"))
+    let store = try await PostgresStore.open(url: database.location, secret: secret, logger: Logger(label: "test"))
     do {
         try await body(store)
     } catch {

@@ -93,16 +93,22 @@ extension GatewaySecret {
                 + "secret the database was made with, or put its key file back")
         }
         let secret = GatewaySecret.generate()
+        try secret.writeKeyFile(keyFile)
+        return secret
+    }
+
+    /// Writes this secret as a new key file (mode 0600): `store copy` gives an SQLite copy its source's secret.
+    public func writeKeyFile(_ keyFile: String) throws {
+        let manager = FileManager.default
         let directory = (keyFile as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         // Created with 0600 from the start, so there is no moment when the key is readable by others.
-        guard manager.createFile(atPath: keyFile, contents: Data((secret.base64 + "\n").utf8),
+        guard manager.createFile(atPath: keyFile, contents: Data((base64 + "\n").utf8),
                                  attributes: [.posixPermissions: 0o600])
         else {
             throw LoadError(description: "cannot create key file \(keyFile)")
         }
-        return secret
     }
 }
