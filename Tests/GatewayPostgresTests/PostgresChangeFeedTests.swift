@@ -24,8 +24,9 @@ import Testing
         let key = APIKey(
             id: "k1", name: "k", role: "reader", secretHash: Data([1]), locations: nil, rate: nil, burst: nil,
             expiresAt: nil, createdAt: Date(timeIntervalSince1970: 1))
-        let started = ContinuousClock.now
         try await other.insertKey(key)
+        // From the commit: what the insert itself takes on a loaded machine is not the feed's delay.
+        let started = ContinuousClock.now
         try await waitUntil { events.withLock { $0.contains(.changed(.key(id: "k1"))) } }
         #expect(ContinuousClock.now - started < .seconds(1))
         // A last-used time is not a change anyone must hear of; a revocation is.
