@@ -59,10 +59,26 @@ public final class KeyRateLimiter: Sendable {
                     }
                     let count = entry.lease.sliceSize + entry.waiting
                     entry.waiting = 0
-                    let asking = Task {
-                        try await ledger.takeAllowance(
-                            keyId: keyId, count: count, emissionInterval: rate.perSeconds / Double(rate.count),
-                            window: rate.perSeconds / Double(rate.count) * Double(burst), at: now)
+                    // The answer goes into the lease before the task ends, so a request that waited on it draws from
+                    // it at once; the task's value is the asking request's own decision.
+                    let asking = Task { [shards = self.leases, clock] () async throws -> RateDecision in
+                        let grant: SharedAllowance
+                        do {
+                            grant = try await ledger.takeAllowance(
+                                keyId: keyId, count: count, emissionInterval: rate.perSeconds / Double(rate.count),
+                                window: rate.perSeconds / Double(rate.count) * Double(burst), at: now)
+                        } catch {
+                            shards.withLock(for: keyId) { $0[keyId]?.asking = nil }
+                            throw error
+                        }
+                        let at = clock.now()
+                        return shards.withLock(for: keyId) { leases in
+                            var entry = leases[keyId] ?? LeaseEntry(lease: LeasedAllowance(rate: rate, burst: burst))
+                            entry.asking = nil
+                            let decision = entry.lease.take(grant, at: at)
+                            leases[keyId] = entry
+                            return decision
+                        }
                     }
                     entry.asking = asking
                     return .ask(asking)
@@ -72,27 +88,16 @@ public final class KeyRateLimiter: Sendable {
             case .decided(let decision):
                 return decision
             case .wait(let asking):
-                // Its answer is in the lease by the time the asker is done; the next turn draws from it.
+                // By the time it ends its answer is in the lease: the next turn draws from it.
                 _ = try? await asking.value
-                await Task.yield()
             case .ask(let asking):
-                let grant: SharedAllowance
                 do {
-                    grant = try await asking.value
+                    return try await asking.value
                 } catch {
-                    leases.withLock(for: keyId) { $0[keyId]?.asking = nil }
                     // The store is away: the request fails closed at the audit gate anyway; this gateway's own state
                     // keeps the key within its rate meanwhile.
                     onLedgerFailure(error)
                     return admit(principal)
-                }
-                let at = clock.now()
-                return leases.withLock(for: keyId) { leases in
-                    var entry = leases[keyId] ?? LeaseEntry(lease: LeasedAllowance(rate: rate, burst: burst))
-                    entry.asking = nil
-                    let decision = entry.lease.take(grant, at: at)
-                    leases[keyId] = entry
-                    return decision
                 }
             }
         }
@@ -102,15 +107,15 @@ public final class KeyRateLimiter: Sendable {
     /// A key's slice on this gateway, and the request asking the store for more, if one is.
     private struct LeaseEntry: Sendable {
         var lease: LeasedAllowance
-        var asking: Task<SharedAllowance, any Error>?
+        var asking: Task<RateDecision, any Error>?
         /// Requests waiting on `asking`, or on the next ask: the next ask takes one more for each.
         var waiting = 0
     }
 
     private enum Turn: Sendable {
         case decided(RateDecision)
-        case wait(Task<SharedAllowance, any Error>)
-        case ask(Task<SharedAllowance, any Error>)
+        case wait(Task<RateDecision, any Error>)
+        case ask(Task<RateDecision, any Error>)
     }
 
     /// The rate and burst that apply to a key: its own, else the defaults. A key that sets a rate but no burst may
