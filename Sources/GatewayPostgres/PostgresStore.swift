@@ -2,6 +2,7 @@ import Foundation
 import GatewayCore
 import Logging
 import PostgresNIO
+import Synchronization
 
 /// The shared store: one PostgreSQL database that several gateways (and every CLI command) use at once.
 ///
@@ -86,7 +87,24 @@ public final class PostgresStore: StoreHealth, Sendable {
     public func close() async {
         writer.close()
         runner.cancel()
-        await runner.value
+        // After an outage, postgres-nio's `run()` was seen not to return once cancelled (a CI run hung here for
+        // minutes; vapor/postgres-nio#599 is of that kind): a process that closes the store is done with it, so it
+        // waits a few seconds at most, then lets the pool's task go.
+        let runner = runner
+        let resumed = Mutex(false)
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            let finish = { @Sendable in
+                if resumed.withLock({ was in defer { was = true }; return !was }) { done.resume() }
+            }
+            Task {
+                await runner.value
+                finish()
+            }
+            Task {
+                try? await Task.sleep(for: .seconds(5))
+                finish()
+            }
+        }
     }
 
     /// Answers when the database does: for `/readyz`.
