@@ -5,7 +5,7 @@ import GatewayCore
 enum ConsoleFormat {
     /// `2026-12-02 04:30:12 UTC`: unambiguous, sortable, the trail's own zone.
     static func time(_ date: Date) -> String {
-        let text = AuditChain.rfc3339(milliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded(.down)))
+        let text = ISOTime.text(date)
         return text.prefix(19).replacingOccurrences(of: "T", with: " ") + " UTC"
     }
 

@@ -24,6 +24,7 @@ import urllib.request
 from pathlib import Path
 
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.support import expected_conditions
@@ -31,6 +32,21 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 BINARY = ROOT / ".build/debug/contacts-gateway"
+
+
+def replaced(page):
+    """Whether the page `page` (its html element) has been replaced by another. Chromedriver reports an element of a
+    page being torn down either as stale or, now and then, as "Node with given id does not belong to the document"
+    (a CI run): both mean the new page has come."""
+    try:
+        page.is_enabled()
+        return False
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as error:
+        if "does not belong to the document" in str(error):
+            return True
+        raise
 
 
 class Gateway:
@@ -126,7 +142,7 @@ class Console:
         element.click()
         if then:
             then()
-        self.wait.until(expected_conditions.staleness_of(page))
+        self.wait.until(lambda _: replaced(page))
         self.wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
         self.check_browser_log()
 
@@ -274,7 +290,7 @@ def run(console: Console, gateway: Gateway):
         console.shot("audit-record")
         page = console.driver.find_element(By.TAG_NAME, "html")
         console.driver.back()
-        console.wait.until(expected_conditions.staleness_of(page))
+        console.wait.until(lambda _: replaced(page))
 
     def export_audit():
         console.driver.find_element(By.ID, "export-csv").click()

@@ -30,15 +30,20 @@ enum CLI {
 }
 
 extension TestGateway {
-    /// Calls until `status` comes back or `limit` passes; returns the seconds it took, or nil.
-    func secondsUntil(
+    /// After a change made elsewhere: calls until `status` comes back or `limit` passes, and returns how long after
+    /// the start the server still answered the old way (the start of the last call that did not get `status`; 0 when
+    /// the first did), or nil. That bounds the age of the server's view from below without counting the test's own
+    /// round trips, which on a loaded machine take longer than the view.
+    func staleFor(
         _ status: Int, _ method: String, _ path: String, key: String, json: String? = nil, limit: Double = 2
     ) async throws -> Double? {
         let started = ContinuousClock.now
+        var stale = 0.0
         while true {
-            let elapsed = ContinuousClock.now - started
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            if try await call(method, path, key: key, json: json).status == status { return seconds }
+            let sentAt = ContinuousClock.now - started
+            let seconds = Double(sentAt.components.seconds) + Double(sentAt.components.attoseconds) / 1e18
+            if try await call(method, path, key: key, json: json).status == status { return stale }
+            stale = seconds
             if seconds > limit { return nil }
             try await Task.sleep(for: .milliseconds(25))
         }

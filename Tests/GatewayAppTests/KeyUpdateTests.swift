@@ -100,7 +100,7 @@ extension FirstHour {
                 #expect(changed["locations"] == nil && changed["rate"] == nil && changed["expiresAt"] == nil)
                 #expect(changed["burst"] as? Int == 9)
                 // A running server sees it within a second.
-                let seconds = try await gw.secondsUntil(
+                let seconds = try await gw.staleFor(
                     201, "POST", "/contacts/", key: target.key, json: #"{"locationId":"loc-sandbox","firstName":"Q"}"#)
                 #expect(seconds != nil && seconds! < 1.5, "\(String(describing: seconds))")
 

@@ -101,4 +101,24 @@ import Testing
         for change in changes { after[change.contactId] = change.dateUpdated }
         #expect(ReconciliationPass.changes(in: found, known: after).isEmpty)
     }
+
+    /// A change an event told of is not found again once its time has been through a store: every millisecond of a
+    /// second, parsed from HighLevel's text and read back as seconds since 1970 (as SQLite holds it) or at the
+    /// microsecond (PostgreSQL's `timestamptz`), is the same change; a millisecond later is a new one.
+    @Test func aTimeReadBackFromAStoreIsTheSameChange() throws {
+        for millisecond in 0..<1000 {
+            let text = "2026-12-02T19:19:29.\(String(format: "%03d", millisecond))Z"
+            let parsed = try #require(ISOTime.parse(text))
+            #expect(ISOTime.text(parsed) == text)
+            let fromSQLite = Date(timeIntervalSince1970: parsed.timeIntervalSince1970)
+            let fromPostgres = Date(timeIntervalSince1970: (parsed.timeIntervalSince1970 * 1e6).rounded() / 1e6)
+            for held in [fromSQLite, fromPostgres] {
+                #expect(ISOTime.text(held) == text)
+                let found = [ReconciliationPass.Found(contactId: "c", dateUpdated: parsed)]
+                #expect(ReconciliationPass.changes(in: found, known: ["c": held]).isEmpty, "\(text)")
+                let later = [ReconciliationPass.Found(contactId: "c", dateUpdated: parsed.addingTimeInterval(0.001))]
+                #expect(ReconciliationPass.changes(in: later, known: ["c": held]).count == 1, "\(text)")
+            }
+        }
+    }
 }

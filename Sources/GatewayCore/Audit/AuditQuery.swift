@@ -51,12 +51,12 @@ public struct AuditQuery: Sendable, Equatable {
         let withFraction = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
         let plain = Date.ISO8601FormatStyle()
         if let date = (try? withFraction.parse(text)) ?? (try? plain.parse(text)) {
-            return Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+            return ISOTime.milliseconds(date)
         }
         // A bare date is that day's start in UTC, as the records' times are written.
         let day = Date.ISO8601FormatStyle(timeZone: .gmt).year().month().day()
         if text.count == 10, let date = try? day.parse(text) {
-            return Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+            return ISOTime.milliseconds(date)
         }
         throw .badRequest(
             "The time '\(text)' for '\(name)' must be RFC 3339 (e.g. 2026-11-25T10:00:00Z), a date (2026-11-25, "

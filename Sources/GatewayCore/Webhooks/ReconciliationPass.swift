@@ -91,7 +91,9 @@ public struct ReconciliationPass: Sendable, Equatable {
     /// holds for it (from an event or an earlier pass), newest change per contact once.
     public static func changes(in found: [Found], known: [String: Date]) -> [Found] {
         var latest: [String: Found] = [:]
-        for contact in found where contact.dateUpdated > (known[contact.contactId] ?? .distantPast) {
+        // At HighLevel's precision: a time held in a store comes back a hair off the one parsed from the same text.
+        for contact in found
+        where ISOTime.milliseconds(contact.dateUpdated) > known[contact.contactId].map(ISOTime.milliseconds) ?? .min {
             if let seen = latest[contact.contactId], seen.dateUpdated >= contact.dateUpdated { continue }
             latest[contact.contactId] = contact
         }

@@ -36,6 +36,6 @@ public struct WebhookEventRecord: Sendable, Equatable {
 
     /// The id a reconciled change is deduplicated by.
     public static func reconciledID(locationId: String, contactId: String, dateUpdated: Date) -> String {
-        "reconcile:\(locationId):\(contactId):\(Int64((dateUpdated.timeIntervalSince1970 * 1000).rounded()))"
+        "reconcile:\(locationId):\(contactId):\(ISOTime.milliseconds(dateUpdated))"
     }
 }
