@@ -13,24 +13,6 @@ import Testing
         let count = Atomic<Int>(0)
     }
 
-    /// What a perfect limiter of `rate` per second and `burst` admits of requests arriving at `arrivals` (seconds,
-    /// ascending): a bucket of `burst` tokens refilled continuously. Written apart from the gateway's GCRA, so that
-    /// the test compares the gateway with the definition rather than with itself.
-    static func admittedByAnIdealLimiter(arrivals: [Double], rate: Double, burst: Double) -> Int {
-        var tokens = burst
-        var last = arrivals.first ?? 0
-        var admitted = 0
-        for at in arrivals {
-            tokens = min(burst, tokens + (at - last) * rate)
-            last = at
-            if tokens >= 1 {
-                tokens -= 1
-                admitted += 1
-            }
-        }
-        return admitted
-    }
-
     @Test func aKeyOfFivePerSecondWithBurstFiveAdmitsWhatAnIdealLimiterWould() async throws {
         try await withGateway { gw in
             // 5/s rather than more: on a loaded 2-core machine a request can take 300 ms, and the test needs more
@@ -71,7 +53,7 @@ import Testing
             let elapsed = Self.seconds(ContinuousClock.now - started)
             let counts = Dictionary(grouping: answers, by: \.status).mapValues(\.count)
             let through = counts[200, default: 0]
-            let ideal = Self.admittedByAnIdealLimiter(arrivals: answers.map(\.sentAt), rate: 5, burst: 5)
+            let ideal = IdealLimiter.admitted(arrivals: answers.map(\.sentAt), rate: 5, burst: 5)
             print("rate limit accuracy: \(through) got through, an ideal limiter admits \(ideal) of the same \(answers.count) in \(elapsed) s")
             #expect(Set(counts.keys).isSubset(of: [200, 429]), "\(counts)")
             #expect(counts[429, default: 0] > 0)

@@ -24,6 +24,8 @@ final class TestGateway: Sendable {
     let readerKey: String
     private let groups: [ServiceGroup]
     private let tasks: [Task<Void, any Error>]
+    /// The sandbox this gateway started (nil when it shares another's), stopped after the gateway.
+    private let ownSandbox: SandboxServer?
 
     static let location = SandboxBootstrap.locationId
 
@@ -76,6 +78,7 @@ final class TestGateway: Sendable {
         let sandboxURL: String
         var groups: [ServiceGroup] = []
         var tasks: [Task<Void, any Error>] = []
+        var ownSandbox: SandboxServer?
         var logger = Logger(label: "test")
         logger.logLevel = ProcessInfo.processInfo.environment["TEST_LOG"] == nil ? .critical : .debug
         if let chosen = options.logger { logger = chosen }
@@ -90,11 +93,10 @@ final class TestGateway: Sendable {
             configuration.tokenLifetime = options.tokenLifetime
             configuration.rateLimit = options.rateLimit
             configuration.locations = options.sandboxLocations
-            sandbox = HighLevelSandbox(configuration: configuration)
-            let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-            let app = sandbox.makeApplication(host: "127.0.0.1", port: 0) { continuation.yield($0) }
-            let port = try await Self.run(app, ports, logger, &groups, &tasks)
-            sandboxURL = "http://127.0.0.1:\(port)"
+            let server = try await SandboxServer.start(configuration)
+            ownSandbox = server
+            sandbox = server.sandbox
+            sandboxURL = server.url
         }
 
         var settings = GatewaySettings()
@@ -148,7 +150,7 @@ final class TestGateway: Sendable {
         return TestGateway(
             sandbox: sandbox, sandboxURL: sandboxURL, gateway: gateway, url: "http://127.0.0.1:\(port)",
             directory: directory, client: client, adminKey: admin, editorKey: editor, readerKey: reader,
-            groups: groups, tasks: tasks)
+            groups: groups, tasks: tasks, ownSandbox: ownSandbox)
     }
 
     private static func run(
@@ -165,8 +167,9 @@ final class TestGateway: Sendable {
     private init(
         sandbox: HighLevelSandbox, sandboxURL: String, gateway: Gateway, url: String, directory: URL,
         client: CurlHTTPClient, adminKey: String, editorKey: String, readerKey: String, groups: [ServiceGroup],
-        tasks: [Task<Void, any Error>]
+        tasks: [Task<Void, any Error>], ownSandbox: SandboxServer?
     ) {
+        self.ownSandbox = ownSandbox
         self.sandbox = sandbox
         self.sandboxURL = sandboxURL
         self.gateway = gateway
@@ -184,6 +187,7 @@ final class TestGateway: Sendable {
     func stop(removeFiles: Bool = true) async {
         for group in groups.reversed() { await group.triggerGracefulShutdown() }
         for task in tasks { _ = try? await task.value }
+        await ownSandbox?.stop()
         await gateway.audit.flush()
         await gateway.storage.close()
         client.shutdown()
