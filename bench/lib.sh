@@ -61,3 +61,37 @@ bench_ticks() { # pid...
     local p
     for p in "$@"; do awk '{print $14, $15}' "/proc/$p/stat"; done | awk '{u += $1; k += $2} END {print u + 0, k + 0}'
 }
+
+# BENCH_POSTGRES=1: a throwaway PostgreSQL cluster with its defaults' durability (fsync on), started in a directory of its own
+# and stopped by bench_postgres_stop; sets BENCH_POSTGRES_URL. A URL given in BENCH_POSTGRES_URL is used instead.
+bench_postgres_start() {
+    [ -n "${BENCH_POSTGRES_URL:-}" ] && return 0
+    [ "${BENCH_POSTGRES:-0}" = 1 ] || return 0
+    command -v psql >/dev/null || { echo "$bench_name: BENCH_POSTGRES=1 needs Debian's postgresql (scripts/setup)" >&2; exit 1; }
+    # Not under WORK: the server runs as the postgres user, who cannot enter a directory of root's made by mktemp.
+    bench_postgres_dir="$(mktemp -d "${TMPDIR:-/tmp}/cgw-bench-postgres.XXXXXX")"
+    BENCH_POSTGRES_URL="$(TEST_POSTGRES_DURABLE=1 scripts/test-postgres start "$bench_postgres_dir")"
+    export BENCH_POSTGRES_URL
+}
+bench_postgres_made=()
+bench_postgres_stop() {
+    if [ -n "${bench_postgres_dir:-}" ]; then
+        scripts/test-postgres stop "$bench_postgres_dir" >/dev/null 2>&1 || true
+    else
+        local db
+        for db in "${bench_postgres_made[@]}"; do
+            psql "$BENCH_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+        done
+    fi
+}
+
+# A new database on BENCH_POSTGRES_URL's server, its URL in bench_database_url (not a subshell's output: the
+# databases made are remembered, to be dropped on a server that outlives the bench).
+bench_postgres_database() {
+    local base="${BENCH_POSTGRES_URL%%\?*}" query="${BENCH_POSTGRES_URL#"${BENCH_POSTGRES_URL%%\?*}"}"
+    local db="cgw_bench_$$_$RANDOM"
+    psql "$BENCH_POSTGRES_URL" -qc "CREATE DATABASE $db" >&2
+    bench_postgres_made+=("$db")
+    bench_database_url="${base%/*}/$db$query"
+}
+

@@ -13,6 +13,7 @@ struct AuditBench: AsyncParsableCommand {
     @Option(help: "Records to write.") var records = 100_000
     @Option(help: "Concurrent writers, each awaiting its record like a request does.") var concurrency = 256
     @Option(help: "commit or async.") var durability = "commit"
+    @Option(help: "The node its records name (bench/audit runs several on one PostgreSQL database).") var node: String?
 
     func run() async throws {
         try await benchmarking {
@@ -23,9 +24,10 @@ struct AuditBench: AsyncParsableCommand {
             guard let mode = AuditTrail.Durability(rawValue: durability) else {
                 throw BenchFailure("durability must be commit or async")
             }
-            let trail = AuditTrail(ledger: store, durability: mode)
+            let trail = AuditTrail(ledger: store, durability: mode, node: node)
             let writers = max(1, min(concurrency, records))
             let total = max(1, records)
+            let startedAt = Date()
             let started = ContinuousClock.now
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for writer in 0..<writers {
@@ -50,7 +52,8 @@ struct AuditBench: AsyncParsableCommand {
             let verification = try await store.verifyAudit(key: storage.checkpointSigner.publicKey)
             let verifySeconds = ContinuousClock.now - verifyStarted
             let rate = Double(total) / seconds
-            print("durability=\(mode.rawValue) records=\(total) writers=\(writers) seconds=\(String(format: "%.2f", seconds)) records_per_second=\(Int(rate))")
+            // The wall-clock span too, so that bench/audit can rate several processes writing at once over their union.
+            print("durability=\(mode.rawValue) records=\(total) writers=\(writers) seconds=\(String(format: "%.2f", seconds)) records_per_second=\(Int(rate)) from=\(String(format: "%.3f", startedAt.timeIntervalSince1970)) to=\(String(format: "%.3f", startedAt.timeIntervalSince1970 + seconds))")
             print("verify: ok=\(verification.ok) checked=\(verification.checked) in \(verifySeconds)")
         }
     }
