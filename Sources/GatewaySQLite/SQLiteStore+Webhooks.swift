@@ -57,38 +57,53 @@ extension SQLiteStore: WebhookRepository {
         }
     }
 
+    /// Group-committed with other callers' events (``SQLiteStore/eventIntake``): one transaction and one fsync for
+    /// all the events that arrived while the previous batch was written.
     public func acceptEvent(_ event: WebhookEventRecord, deliveries: [WebhookDelivery]) async throws
         -> EventAcceptance
     {
-        try await pool.write { db in
-            try db.execute(
+        try await eventIntake.submit(AcceptedEvent(event: event, deliveries: deliveries))
+    }
+
+    /// An event and its deliveries, as the intake hands them to the group commit.
+    struct AcceptedEvent: Sendable {
+        let event: WebhookEventRecord
+        let deliveries: [WebhookDelivery]
+    }
+
+    /// Inserts one event with its deliveries, or nothing when its id was taken before (HighLevel's retries).
+    static func insert(_ accepted: AcceptedEvent, _ db: Database) throws -> EventAcceptance {
+        let event = accepted.event
+        // Cached statements: a batch runs these hundreds of times in one transaction.
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO webhook_events
+                    (id, type, location_id, contact_id, source, received_at, contact_updated_at, body)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING
+                """
+        ).execute(
+            arguments: [
+                event.id, event.type, event.locationId, event.contactId, event.source.rawValue,
+                event.receivedAt.timeIntervalSince1970, event.contactUpdatedAt?.timeIntervalSince1970,
+                Data(event.body),
+            ])
+        guard db.changesCount == 1 else { return .duplicate }
+        for delivery in accepted.deliveries {
+            let p = delivery.progress
+            try db.cachedStatement(
                 sql: """
-                    INSERT INTO webhook_events
-                        (id, type, location_id, contact_id, source, received_at, contact_updated_at, body)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING
-                    """,
+                    INSERT INTO webhook_deliveries (id, subscription_id, event_id, type, location_id, created_at,
+                        status, attempts, next_attempt_at, last_status, last_error)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+            ).execute(
                 arguments: [
-                    event.id, event.type, event.locationId, event.contactId, event.source.rawValue,
-                    event.receivedAt.timeIntervalSince1970, event.contactUpdatedAt?.timeIntervalSince1970,
-                    Data(event.body),
+                    delivery.id, delivery.subscriptionId, delivery.eventId, delivery.type, delivery.locationId,
+                    delivery.createdAt.timeIntervalSince1970, p.status.rawValue, p.attempts,
+                    p.nextAttemptAt?.timeIntervalSince1970, p.lastStatus, p.lastError,
                 ])
-            guard db.changesCount == 1 else { return .duplicate }
-            for delivery in deliveries {
-                let p = delivery.progress
-                try db.execute(
-                    sql: """
-                        INSERT INTO webhook_deliveries (id, subscription_id, event_id, type, location_id, created_at,
-                            status, attempts, next_attempt_at, last_status, last_error)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        delivery.id, delivery.subscriptionId, delivery.eventId, delivery.type, delivery.locationId,
-                        delivery.createdAt.timeIntervalSince1970, p.status.rawValue, p.attempts,
-                        p.nextAttemptAt?.timeIntervalSince1970, p.lastStatus, p.lastError,
-                    ])
-            }
-            return .accepted(deliveries: deliveries.count)
         }
+        return .accepted(deliveries: accepted.deliveries.count)
     }
 
     public func claimDueDeliveries(at now: Date, leaseUntil: Date, limit: Int) async throws -> [ClaimedDelivery] {
@@ -123,21 +138,34 @@ extension SQLiteStore: WebhookRepository {
         }
     }
 
+    /// Group-committed like events (``SQLiteStore/deliveryOutcomes``): the dispatcher's attempts in flight finish
+    /// together, and each outcome alone was a transaction and an fsync.
     @discardableResult
     public func recordDeliveryProgress(id: String, progress: DeliveryProgress) async throws -> Bool {
-        try await pool.write { db in
-            try db.execute(
-                sql: """
-                    UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?, last_status = ?,
-                        last_error = ?, lease_until = NULL
-                    WHERE id = ?
-                    """,
-                arguments: [
-                    progress.status.rawValue, progress.attempts, progress.nextAttemptAt?.timeIntervalSince1970,
-                    progress.lastStatus, progress.lastError, id,
-                ])
-            return db.changesCount == 1
-        }
+        try await deliveryOutcomes.submit(RecordedProgress(id: id, progress: progress))
+    }
+
+    /// A delivery's new progress, as the dispatcher hands it to the group commit.
+    struct RecordedProgress: Sendable {
+        let id: String
+        let progress: DeliveryProgress
+    }
+
+    /// Stores one delivery's progress and lets its lease go; false when the delivery is gone.
+    static func update(_ recorded: RecordedProgress, _ db: Database) throws -> Bool {
+        let progress = recorded.progress
+        try db.cachedStatement(
+            sql: """
+                UPDATE webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?, last_status = ?,
+                    last_error = ?, lease_until = NULL
+                WHERE id = ?
+                """
+        ).execute(
+            arguments: [
+                progress.status.rawValue, progress.attempts, progress.nextAttemptAt?.timeIntervalSince1970,
+                progress.lastStatus, progress.lastError, recorded.id,
+            ])
+        return db.changesCount == 1
     }
 
     public func delivery(id: String) async throws -> WebhookDelivery? {

@@ -10,6 +10,10 @@ public final class SQLiteStore: StoreHealth, Sendable {
     let pool: DatabasePool
     let cipher: TokenCipher
     public let path: String
+    /// HighLevel's events, committed in groups: see ``acceptEvent(_:deliveries:)``.
+    let eventIntake: GroupCommit<AcceptedEvent, EventAcceptance>
+    /// Deliveries' outcomes, committed in groups: see ``recordDeliveryProgress(id:progress:)``.
+    let deliveryOutcomes: GroupCommit<RecordedProgress, Bool>
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     public init(path: String, cipher: TokenCipher) throws {
@@ -22,13 +26,20 @@ public final class SQLiteStore: StoreHealth, Sendable {
         var configuration = Configuration()
         // The CLI and the server write the same file; wait for each other's short transactions instead of failing.
         configuration.busyMode = .timeout(5)
-        self.pool = try DatabasePool(path: path, configuration: configuration)
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        self.pool = pool
         // FULL: a committed token rotation or audit record survives power loss too, not only a killed process. Set on
         // the pool's one writer connection after the pool exists: GRDB sets `synchronous = NORMAL` when it switches
         // the file to WAL, after any `prepareDatabase` step, so setting it there had no effect.
         try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         self.cipher = cipher
         self.path = path
+        self.eventIntake = GroupCommit(label: "contacts-gateway.webhook-intake") { [pool] batch in
+            try pool.write { db in try batch.map { try Self.insert($0, db) } }
+        }
+        self.deliveryOutcomes = GroupCommit(label: "contacts-gateway.delivery-outcomes") { [pool] batch in
+            try pool.write { db in try batch.map { try Self.update($0, db) } }
+        }
         try Self.migrator.migrate(pool)
     }
 

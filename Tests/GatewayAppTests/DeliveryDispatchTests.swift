@@ -87,6 +87,14 @@ import Testing
                     try await webhooks.delivery(id: failed.id)?.progress.status == .dead
                 }
                 #expect(seen.requests.withLock { $0.filter { $0.path == "fail" }.count } == 4)
+
+                // Counted by outcome, and the outbox's gauges set (one registry per process: present, not exact).
+                let metrics = try await gw.call("GET", "/metrics", key: nil).text
+                for outcome in ["delivered", "retry", "dead", "disabled"] {
+                    #expect(metrics.contains(#"gateway_webhook_delivery_attempts_total{outcome="\#(outcome)"}"#), "\(outcome)")
+                }
+                #expect(metrics.contains("gateway_webhook_outbox_pending "), "\(metrics)")
+                #expect(metrics.contains("gateway_webhook_outbox_oldest_pending_seconds "))
             }
         }
     }

@@ -39,7 +39,7 @@ struct AuditCheckpointService: Service, CustomStringConvertible {
 
     @discardableResult
     func checkpoint(when: String) async -> AuditCheckpointRound? {
-        let nowMs = Int64((clock.now().timeIntervalSince1970 * 1000).rounded(.down))
+        let nowMs = ISOTime.milliseconds(clock.now())
         do {
             let round = try await audit.signAuditCheckpoint(signer: signer, node: node, nowMs: nowMs)
             switch round.plan {

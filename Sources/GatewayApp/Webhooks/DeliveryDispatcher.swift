@@ -29,6 +29,8 @@ public final class DeliveryDispatcher: Service, Sendable {
     let contacts: OwnUpstreamCall?
     private let wakeUp: AsyncStream<Void>.Continuation
     private let wakeUps: Mutex<AsyncStream<Void>?>
+    /// When the outbox's depth was last counted for the gauges.
+    private let depthCounted = Mutex<ContinuousClock.Instant?>(nil)
 
     init(
         repository: any WebhookRepository, client: any UpstreamClient, schedule: DeliverySchedule, timeout: Duration,
@@ -62,6 +64,7 @@ public final class DeliveryDispatcher: Service, Sendable {
             while !Task.isCancelled {
                 let sent = await self.dispatchDue()
                 if sent > 0 { continue }
+                await self.recordDepth()
                 await self.sleep(until: try? await self.repository.nextDeliveryDue(), wakes: &wakes)
             }
         }
@@ -98,7 +101,7 @@ public final class DeliveryDispatcher: Service, Sendable {
                 }
             }
         }
-        await recordDepth()
+        await recordDepth(atMostEvery: .seconds(1))
         return claimed.count
     }
 
@@ -191,8 +194,16 @@ public final class DeliveryDispatcher: Service, Sendable {
         }
     }
 
-    private func recordDepth() async {
-        guard let depth = try? await repository.outboxDepth() else { return }
+    /// The gauges of the outbox. While draining, at most once a `period`: the count reads every pending row, so a
+    /// count per batch of a deep outbox cost more than the batch.
+    private func recordDepth(atMostEvery period: Duration = .zero) async {
+        let now = ContinuousClock.now
+        let due = depthCounted.withLock { last -> Bool in
+            if let last, now - last < period { return false }
+            last = now
+            return true
+        }
+        guard due, let depth = try? await repository.outboxDepth() else { return }
         let age = depth.oldestPendingCreatedAt.map { max(0, clock.now().timeIntervalSince($0)) } ?? 0
         GatewayMetrics.outbox(pending: depth.pending, oldestPendingAge: age)
     }

@@ -44,7 +44,7 @@ public struct AuditRecord: Sendable, Equatable {
         contactId: String? = nil, resourceId: String? = nil, upstreamStatus: Int? = nil, upstreamAttempts: Int = 0,
         durationMs: Double = 0, client: String? = nil, count: Int? = nil
     ) {
-        self.timeMs = Int64((time.timeIntervalSince1970 * 1000).rounded(.down))
+        self.timeMs = ISOTime.milliseconds(time)
         self.requestId = requestId
         self.method = method
         self.route = route
