@@ -133,7 +133,7 @@ extension PostgresStore: AuditRepository {
     public func verifyAudit(key: AuditCheckpointKey, external: AuditTrailVerifier.Input?) async throws
         -> AuditVerification
     {
-        try await snapshot { [self] connection in
+        try await snapshot(.lease) { [self] connection in
             let boundary = try await Self.pruneBoundary(connection, logger: self.logger)
             var verifier = AuditTrailVerifier(key: key, boundary: boundary)
             var failure: AuditTrailVerifier.Failure?
@@ -156,7 +156,7 @@ extension PostgresStore: AuditRepository {
     public func pruneAudit(beforeMs: Int64, nowMs: Int64, signer: AuditCheckpointSigner, node: String) async throws
         -> Int
     {
-        try await transaction { [self] connection in
+        try await transaction(.lease) { [self] connection in
             let logger = self.logger
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.auditLockKey))", logger: logger)
             let boundary = try await Self.pruneBoundary(connection, logger: logger)
@@ -280,9 +280,11 @@ extension PostgresStore: AuditRepository {
     }
 
     /// `body` in a REPEATABLE READ, read-only transaction: one snapshot of the whole database.
-    func snapshot<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    func snapshot<T: Sendable>(
+        _ bound: Bound = .answer, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
         let logger = logger
-        return try await pooled { connection in
+        return try await pooled(bound) { connection in
             try await connection.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
             do {
                 let value = try await body(connection)

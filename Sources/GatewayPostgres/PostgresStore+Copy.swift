@@ -6,7 +6,7 @@ import PostgresNIO
 extension PostgresStore: StoreCopying {
     public func exportSnapshot() async throws -> StoreSnapshot {
         let logger = logger
-        let rows = try await transaction { connection in
+        let rows = try await transaction(.lease) { connection in
             // The first statement of the transaction: every later read sees the same committed state.
             try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
             func all(_ sql: String) async throws -> [PostgresRow] {
@@ -118,7 +118,7 @@ extension PostgresStore: StoreCopying {
             ($0, try cipher.seal($0.secret, context: Self.secretContext($0.id)))
         }
         let logger = logger
-        try await transaction { connection in
+        try await transaction(.lease) { connection in
             // The trail's lock: no gateway appends between the check that the database is empty and the copy.
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.auditLockKey))", logger: logger)
             let contents = try await Self.contents(connection, logger: logger)
@@ -225,7 +225,7 @@ extension PostgresStore: StoreCopying {
     public func importAuditRecords(_ records: [AuditRecord]) async throws {
         guard !records.isEmpty else { return }
         let logger = logger
-        try await transaction { connection in
+        try await transaction(.lease) { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(\(Self.auditLockKey))", logger: logger)
             var start = records.startIndex
             while start < records.endIndex {

@@ -131,27 +131,57 @@ extension PostgresStore {
     /// the gateway fails closed (503) at once.
     static let answerTimeout: Duration = .seconds(5)
 
-    /// Runs `body` on a pooled connection, within ``answerTimeout``.
-    func pooled<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    /// How long one use of the pool may take.
+    enum Bound: Sendable {
+        /// Everything within ``answerTimeout``: the calls of the request path, which must fail closed at once.
+        case answer
+        /// Only the wait for a connection within ``answerTimeout``: walks of the whole trail (verify, prune, copy)
+        /// take as long as the trail is long (a trail of 260,000 records took over 5 s to verify), and a server that
+        /// goes away while they run fails their queries anyway.
+        case lease
+    }
+
+    /// Set once the pool has handed a connection over.
+    private final class Leased: Sendable {
+        let flag = Atomic<Bool>(false)
+    }
+
+    /// Runs `body` on a pooled connection, within `bound` (of `timeout`: a parameter for tests).
+    func pooled<T: Sendable>(
+        _ bound: Bound = .answer, timeout: Duration = answerTimeout,
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
         let client = client
+        let leased = Leased()
         return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await client.withConnection { try await body($0) } }
             group.addTask {
-                try? await Task.sleep(for: Self.answerTimeout)
+                try await client.withConnection { connection in
+                    leased.flag.store(true, ordering: .releasing)
+                    return try await body(connection)
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                if bound == .lease, leased.flag.load(ordering: .acquiring) {
+                    // Leased in time: wait for the body, until the group is done with it and cancels this.
+                    while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+                }
                 return nil
             }
             defer { group.cancelAll() }
             guard let first = try await group.next(), let value = first else {
-                throw Unavailable(description: "the database did not answer within \(Self.answerTimeout)")
+                throw Unavailable(description: "the database did not answer within \(timeout)")
             }
             return value
         }
     }
 
     /// Runs `body` in one transaction on a pooled connection.
-    func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    func transaction<T: Sendable>(
+        _ bound: Bound = .answer, _ body: @escaping @Sendable (PostgresConnection) async throws -> T
+    ) async throws -> T {
         let logger = logger
-        return try await pooled { connection in
+        return try await pooled(bound) { connection in
             do {
                 return try await connection.withTransaction(logger: logger) { connection in try await body(connection) }
             } catch let error as PostgresTransactionError {
