@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GatewayCore
+import Synchronization
 
 extension SQLiteStore: WebhookRepository {
     public func insertSubscription(_ subscription: WebhookSubscription) async throws {
@@ -21,11 +22,31 @@ extension SQLiteStore: WebhookRepository {
         }
     }
 
+    /// Read for every event taken: decoded again (lists parsed, secrets unsealed) only when the version that the
+    /// table's triggers move has changed since the last read, by this process or another.
     public func subscriptions() async throws -> [WebhookSubscription] {
-        let rows = try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM webhook_subscriptions ORDER BY created_at, id")
+        let held = subscriptionsRead.withLock { $0 }
+        let (version, rows) = try await pool.read { db -> (Int64, [Row]?) in
+            let version = try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT value FROM webhook_subscriptions_version WHERE id = 1")) ?? 0
+            if let held, held.version == version { return (version, nil) }
+            return (
+                version,
+                try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM webhook_subscriptions ORDER BY created_at, id"))
+            )
         }
-        return try rows.map(decodeSubscription)
+        guard let rows else { return held?.subscriptions ?? [] }
+        let subscriptions = try rows.map(decodeSubscription)
+        subscriptionsRead.withLock { read in
+            if (read?.version ?? .min) < version { read = SubscriptionsRead(version: version, subscriptions: subscriptions) }
+        }
+        return subscriptions
+    }
+
+    /// The subscriptions decoded at a version of the table.
+    struct SubscriptionsRead: Sendable {
+        let version: Int64
+        let subscriptions: [WebhookSubscription]
     }
 
     public func subscription(id: String) async throws -> WebhookSubscription? {

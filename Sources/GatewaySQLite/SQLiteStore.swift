@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import GRDBSQLite
 import GatewayCore
+import Synchronization
 
 /// The embedded store: one SQLite file in WAL mode, shared safely by the server and CLI commands in other processes.
 ///
@@ -14,6 +15,8 @@ public final class SQLiteStore: StoreHealth, Sendable {
     let eventIntake: GroupCommit<AcceptedEvent, EventAcceptance>
     /// Deliveries' outcomes, committed in groups: see ``recordDeliveryProgress(id:progress:)``.
     let deliveryOutcomes: GroupCommit<RecordedProgress, Bool>
+    /// The subscriptions as last decoded, with the version they were read at: see ``subscriptions()``.
+    let subscriptionsRead = Mutex<SubscriptionsRead?>(nil)
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     public init(path: String, cipher: TokenCipher) throws {
@@ -282,6 +285,23 @@ public final class SQLiteStore: StoreHealth, Sendable {
                 sql += """
                     CREATE TRIGGER \(table)_changed_\(event.lowercased()) AFTER \(event) ON \(table)
                     BEGIN UPDATE change_counter SET value = value + 1; END;
+
+                    """
+            }
+            try db.execute(sql: sql)
+        }
+        migrator.registerMigration("v12: a version of the webhook subscriptions") { db in
+            // Every event taken reads the subscriptions; with this one row, moved by triggers (so a command in
+            // another process moves it too), the intake decodes them again only when they changed.
+            var sql = """
+                CREATE TABLE webhook_subscriptions_version (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
+                INSERT INTO webhook_subscriptions_version (id, value) VALUES (1, 0);
+
+                """
+            for event in ["INSERT", "UPDATE", "DELETE"] {
+                sql += """
+                    CREATE TRIGGER webhook_subscriptions_changed_\(event.lowercased()) AFTER \(event) ON webhook_subscriptions
+                    BEGIN UPDATE webhook_subscriptions_version SET value = value + 1; END;
 
                     """
             }
