@@ -12,8 +12,8 @@ import Synchronization
 /// A failed batch of several is tried again one item at a time, so an item that cannot be written fails alone and
 /// the others still commit (each answered exactly once either way).
 public final class GroupCommit<Item: Sendable, Outcome: Sendable>: Sendable {
-    /// Writes `items` in one transaction and returns one outcome per item, in order. Runs on the writer thread only,
-    /// so it may block.
+    /// Writes `items` in one transaction, all or nothing (a failed batch is tried again item by item), and returns
+    /// one outcome per item, in order. Runs on the writer thread only, so it may block.
     public typealias Commit = @Sendable ([Item]) throws -> [Outcome]
 
     private struct Waiting {
