@@ -18,15 +18,17 @@ import Testing
         let store = try await PostgresStore.open(url: database.location, secret: .generate(), logger: logger)
         let logger = logger
         let slow: @Sendable (PostgresConnection) async throws -> Int = { connection in
-            try await connection.query("SELECT pg_sleep(0.6)", logger: logger)
+            try await connection.query("SELECT pg_sleep(2.5)", logger: logger)
             return 7
         }
-        #expect(try await store.pooled(.lease, timeout: .milliseconds(200), slow) == 7)
+        // A connection open in the pool first: under the whole suite's load, opening one took longer than the bound.
+        #expect(try await store.pooled(.answer, timeout: .seconds(30)) { _ in 1 } == 1)
+        #expect(try await store.pooled(.lease, timeout: .seconds(1), slow) == 7)
         await #expect(throws: PostgresStore.Unavailable.self) {
-            try await store.pooled(.answer, timeout: .milliseconds(200), slow)
+            try await store.pooled(.answer, timeout: .seconds(1), slow)
         }
         // The store still answers after the refused call.
-        #expect(try await store.pooled(.answer, timeout: .seconds(5)) { _ in 1 } == 1)
+        #expect(try await store.pooled(.answer, timeout: .seconds(30)) { _ in 1 } == 1)
         await store.close()
     }
 }
