@@ -95,3 +95,46 @@ bench_postgres_database() {
     bench_database_url="${base%/*}/$db$query"
 }
 
+
+# BENCH_WRITE_CAP=<MB/s>: a block-I/O cgroup that caps writes to the disk under DIRECTORY at that rate, to stand in
+# for a cloud volume's bandwidth limit. cgroup v1's blkio throttle, else v2's io.max; root only. Sets
+# bench_cap_tasks to the file a thread id is written into to join it (empty when no controller is at hand, with the
+# reason in bench_cap_missing), and bench_cap_root to the file that takes it back out.
+bench_write_cap_start() { # directory mb_per_s
+    bench_cap_tasks=""; bench_cap_missing=""
+    local dev bps=$(($2 * 1024 * 1024))
+    dev="$(findmnt -no MAJ:MIN -T "$1" | tr -d ' ')"
+    # The throttle wants the whole disk, not a partition of it.
+    [ -f "/sys/dev/block/$dev/partition" ] && dev="$(cat "/sys/dev/block/$dev/../dev")"
+    if [ "$(id -u)" != 0 ]; then bench_cap_missing="not root"; return 0; fi
+    if [ -d /sys/fs/cgroup/blkio ]; then
+        bench_cap_dir=/sys/fs/cgroup/blkio/cgw-bench-$$
+        mkdir -p "$bench_cap_dir"
+        echo "$dev $bps" >"$bench_cap_dir/blkio.throttle.write_bps_device"
+        bench_cap_tasks="$bench_cap_dir/tasks"; bench_cap_root=/sys/fs/cgroup/blkio/tasks
+    elif grep -qw io /sys/fs/cgroup/cgroup.controllers 2>/dev/null; then
+        echo +io >/sys/fs/cgroup/cgroup.subtree_control 2>/dev/null || true
+        bench_cap_dir=/sys/fs/cgroup/cgw-bench-$$
+        mkdir -p "$bench_cap_dir"
+        echo "$dev wbps=$bps" >"$bench_cap_dir/io.max"
+        # cgroup v2 moves whole processes (threads follow).
+        bench_cap_tasks="$bench_cap_dir/cgroup.procs"; bench_cap_root=/sys/fs/cgroup/cgroup.procs
+    else
+        bench_cap_missing="no blkio (cgroup v1) or io (cgroup v2) controller"
+    fi
+}
+# Moves every thread of PID into the capped cgroup (in) or back to the root one (out).
+bench_write_cap_move() { # in|out pid
+    local file="$bench_cap_tasks" t
+    [ "$1" = out ] && file="$bench_cap_root"
+    if [[ "$file" == */cgroup.procs ]]; then echo "$2" >"$file"; return; fi
+    for t in /proc/"$2"/task/*; do echo "${t##*/}" >"$file" 2>/dev/null || true; done
+}
+bench_write_cap_stop() {
+    [ -n "${bench_cap_dir:-}" ] || return 0
+    local t
+    for t in $(cat "$bench_cap_tasks" 2>/dev/null); do echo "$t" >"$bench_cap_root" 2>/dev/null || true; done
+    rmdir "$bench_cap_dir" 2>/dev/null || true
+}
+# Bytes a process has caused to be written to storage so far (/proc/PID/io's write_bytes).
+bench_written() { awk '/^write_bytes:/ {print $2}' "/proc/$1/io"; }
