@@ -60,13 +60,9 @@ int main(int argc, char **argv) {
     if (fsync(fd) != 0) return fail("fsync");
     const char *hash = "eada978f20b086f4ce40bbf390cb5db258636a92c2e1ba54647f440974598156";
     unsigned char *buffer = malloc(frame_max * batch);
-    double *commits = malloc(sizeof(double) * (records / batch));
-    int committed = 0;
     off_t offset = 0;
-    struct rusage before, after;
-    long long written_before = written_bytes();
-    getrusage(RUSAGE_SELF, &before);
-    double start = seconds_now();
+    struct floor_run run;
+    floor_start(&run, records / batch);
     long seq = 1;
     for (int written = 0; written + batch <= records; written += batch) {
         double began = seconds_now();
@@ -88,16 +84,9 @@ int main(int argc, char **argv) {
         if (pwrite(fd, buffer, used, offset) != (ssize_t)used) return fail("pwrite");
         if (fdatasync(fd) != 0) return fail("fdatasync");
         offset += used;
-        commits[committed++] = seconds_now() - began;
+        floor_committed(&run, began);
     }
-    double elapsed = seconds_now() - start;
-    getrusage(RUSAGE_SELF, &after);
-    long written = seq - 1;
-    double user = cpu_seconds(before.ru_utime, after.ru_utime), kernel = cpu_seconds(before.ru_stime, after.ru_stime);
-    printf("%.0f %.1f %.1f %.1f %.2f", written / elapsed, (user + kernel) / written * 1e6, user / written * 1e6,
-           kernel / written * 1e6, (written_bytes() - written_before) / 1024.0 / written);
-    print_percentiles(commits, committed);
-    printf("\n");
+    floor_report(&run, seq - 1);
     close(fd);
     return 0;
 }

@@ -34,9 +34,39 @@ static int compare_doubles(const void *a, const void *b) {
     return (x > y) - (x < y);
 }
 
-// Sorts `samples` and prints " <p50> <p99> <max>" in milliseconds.
-static inline void print_percentiles(double *samples, int count) {
-    qsort(samples, count, sizeof *samples, compare_doubles);
-    printf(" %.3f %.3f %.3f", samples[count / 2] * 1e3, samples[count * 99 / 100] * 1e3, samples[count - 1] * 1e3);
+// One timed run of commits, as the audit floor programs report it.
+struct floor_run {
+    struct rusage before;
+    long long written_before;
+    double start, *commits;
+    int committed;
+};
+
+static inline void floor_start(struct floor_run *run, int commits) {
+    run->commits = malloc(sizeof(double) * commits);
+    run->committed = 0;
+    run->written_before = written_bytes();
+    getrusage(RUSAGE_SELF, &run->before);
+    run->start = seconds_now();
+}
+
+static inline void floor_committed(struct floor_run *run, double began) {
+    run->commits[run->committed++] = seconds_now() - began;
+}
+
+// Prints "<records/s> <CPU µs per record> <user µs> <kernel µs> <KB written per record> <commit p50 ms> <p99 ms>
+// <max ms>".
+static inline void floor_report(struct floor_run *run, long records) {
+    double elapsed = seconds_now() - run->start;
+    struct rusage after;
+    getrusage(RUSAGE_SELF, &after);
+    double user = cpu_seconds(run->before.ru_utime, after.ru_utime);
+    double kernel = cpu_seconds(run->before.ru_stime, after.ru_stime);
+    double *c = run->commits;
+    int n = run->committed;
+    qsort(c, n, sizeof *c, compare_doubles);
+    printf("%.0f %.1f %.1f %.1f %.2f %.3f %.3f %.3f\n", records / elapsed, (user + kernel) / records * 1e6,
+           user / records * 1e6, kernel / records * 1e6, (written_bytes() - run->written_before) / 1024.0 / records,
+           c[n / 2] * 1e3, c[n * 99 / 100] * 1e3, c[n - 1] * 1e3);
 }
 #endif

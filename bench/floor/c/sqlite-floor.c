@@ -51,12 +51,8 @@ int main(int argc, char **argv) {
                            &insert, NULL) != SQLITE_OK) return fail(db);
     const char *hash = "eada978f20b086f4ce40bbf390cb5db258636a92c2e1ba54647f440974598156";
     char request_id[32];
-    double *commits = malloc(sizeof(double) * (records / batch));
-    int committed = 0;
-    struct rusage before, after;
-    long long written_before = written_bytes();
-    getrusage(RUSAGE_SELF, &before);
-    double start = seconds_now();
+    struct floor_run run;
+    floor_start(&run, records / batch);
     long seq = 1;
     for (int written = 0; written + batch <= records; written += batch) {
         double began = seconds_now();
@@ -87,16 +83,9 @@ int main(int argc, char **argv) {
             sqlite3_reset(insert);
         }
         if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) return fail(db);
-        commits[committed++] = seconds_now() - began;
+        floor_committed(&run, began);
     }
-    double elapsed = seconds_now() - start;
-    getrusage(RUSAGE_SELF, &after);
-    long written = seq - 1;
-    double user = cpu_seconds(before.ru_utime, after.ru_utime), kernel = cpu_seconds(before.ru_stime, after.ru_stime);
-    printf("%.0f %.1f %.1f %.1f %.2f", written / elapsed, (user + kernel) / written * 1e6, user / written * 1e6,
-           kernel / written * 1e6, (written_bytes() - written_before) / 1024.0 / written);
-    print_percentiles(commits, committed);
-    printf("\n");
+    floor_report(&run, seq - 1);
     sqlite3_close(db);
     return 0;
 }
