@@ -19,7 +19,7 @@ public enum GatewayProcess {
 
         var settings = settings
         let sandbox = try await settings.sandbox ? SandboxUpstream.start(&settings, logger: logger) : nil
-        let storage = try await GatewayStorage.open(settings, creating: true, logger: logger)
+        let storage = try await GatewayStorage.open(settings, creating: true, serving: true, logger: logger)
         if storage.created { say("Created a new database at \(storage.location) (its key file beside it).") }
         let gateway = Gateway(
             settings: settings, storage: storage, upstream: CurlUpstreamClient(client: curl), logger: logger)

@@ -62,7 +62,12 @@ public struct GatewayStorage: Sendable {
     /// Opens the store the settings name. Only `serve` may create an SQLite file (`creating`): a command pointed at a
     /// path where no database is must say so, not quietly work on a new, empty one that no server reads. A PostgreSQL
     /// database is made by its operator; `serve` and every command bring its schema up to date.
-    public static func open(_ settings: GatewaySettings, creating: Bool, logger: Logger) async throws -> GatewayStorage {
+    ///
+    /// `serving`: for a server, whose audit records on SQLite go through a journal of its own (see
+    /// ``SQLiteStore/journalAudit(indexEvery:logger:)``) until `close`; commands write no records.
+    public static func open(_ settings: GatewaySettings, creating: Bool, serving: Bool = false, logger: Logger)
+        async throws -> GatewayStorage
+    {
         switch settings.database {
         case .sqlite(let path):
             let exists = FileManager.default.fileExists(atPath: path)
@@ -78,12 +83,20 @@ public struct GatewayStorage: Sendable {
             let secret = try settings.secretKey ?? GatewaySecret.loadOrCreateKeyFile(path + ".key", creating: creating)
             let store = try SQLiteStore(path: path, cipher: TokenCipher(secret: secret))
             if !exists { logger.notice("created a new database", metadata: ["path": "\(path)"]) }
+            if serving {
+                do {
+                    try store.journalAudit(indexEvery: settings.tuning.auditIndexInterval, logger: logger)
+                } catch {
+                    throw Unavailable(description: "cannot keep the audit journal beside \(path): \(error)")
+                }
+            }
             return GatewayStorage(
                 repositories: GatewayRepositories(store: store), secret: secret,
                 services: [
                     WALCheckpointService(store: store, interval: settings.tuning.walCheckpointInterval, logger: logger)
                 ],
-                changeFeed: SQLiteChangeFeed(store: store), location: path, created: !exists)
+                changeFeed: SQLiteChangeFeed(store: store), location: path, created: !exists,
+                close: { store.closeAuditJournal() })
         case .postgres(let text):
             let url: PostgresURL
             do {

@@ -1,25 +1,38 @@
 import Foundation
 import GRDB
 import GatewayCore
+import Synchronization
 
 /// The audit trail's table: appended in batches by the server's writer, read by reviews, pruned by admins.
 extension SQLiteStore: AuditRepository {
+    /// Durable when it returns: in this process's journal when it keeps one (``journalAudit(indexEvery:)``), which
+    /// writes the records into the table behind it; else in the table.
     public func appendAudit(_ events: [AuditRecord]) throws {
         guard !events.isEmpty else { return }
+        if let journal = auditJournal.withLock({ $0 }) {
+            try journal.append(events)
+            return
+        }
         try pool.writeWithoutTransaction { db in
             // IMMEDIATE: take the write lock before reading the tail, so that another process appending to the same
             // file (a second gateway, a prune) cannot slip a record in between and fork the chain.
             try db.inTransaction(.immediate) {
-                var (seq, prevHash) = try Self.auditTail(db)
-                let insert = AuditInsert(try db.cachedStatement(sql: Self.auditInsertSQL))
-                for event in events {
-                    seq += 1
-                    let record = event.chained(seq: seq, prevHash: prevHash)
-                    try insert.execute(record, in: db)
-                    prevHash = record.hash
-                }
+                try Self.insertChained(events[...], db)
                 return .commit
             }
+        }
+    }
+
+    /// Chains `events` after the trail's last record and inserts them; inside an IMMEDIATE transaction.
+    static func insertChained(_ events: ArraySlice<AuditRecord>, _ db: Database) throws {
+        guard !events.isEmpty else { return }
+        var (seq, prevHash) = try auditTail(db)
+        let insert = AuditInsert(try db.cachedStatement(sql: auditInsertSQL))
+        for event in events {
+            seq += 1
+            let record = event.chained(seq: seq, prevHash: prevHash)
+            try insert.execute(record, in: db)
+            prevHash = record.hash
         }
     }
 
@@ -69,6 +82,7 @@ extension SQLiteStore: AuditRepository {
     public func auditRecords(
         matching query: AuditQuery, afterSeq: Int64?, beforeSeq: Int64?, ascending: Bool, limit: Int
     ) async throws -> [AuditRecord] {
+        await auditJournalIndexed()
         var conditions: [String] = []
         var arguments: [(any DatabaseValueConvertible)?] = []
         func add(_ condition: String, _ value: (any DatabaseValueConvertible)?) {
@@ -101,7 +115,8 @@ extension SQLiteStore: AuditRepository {
     public func verifyAudit(key: AuditCheckpointKey, external: AuditTrailVerifier.Input?) async throws
         -> AuditVerification
     {
-        try await pool.read { db in
+        await auditJournalIndexed()
+        return try await pool.read { db in
             let boundary = try Self.pruneBoundary(db)
             var verifier = AuditTrailVerifier(key: key, boundary: boundary)
             var failure: AuditTrailVerifier.Failure?
@@ -148,7 +163,8 @@ extension SQLiteStore: AuditRepository {
     public func pruneAudit(beforeMs: Int64, nowMs: Int64, signer: AuditCheckpointSigner, node: String) async throws
         -> Int
     {
-        try await pool.writeWithoutTransaction { db in
+        await auditJournalIndexed()
+        return try await pool.writeWithoutTransaction { db in
             var pruned = 0
             try db.inTransaction(.immediate) {
                 let boundary = try Self.pruneBoundary(db)

@@ -13,7 +13,8 @@ extension SQLiteStore {
     public func signAuditCheckpoint(signer: AuditCheckpointSigner, node: String, nowMs: Int64) async throws
         -> AuditCheckpointRound
     {
-        try await pool.writeWithoutTransaction { db in
+        await auditJournalIndexed()
+        return try await pool.writeWithoutTransaction { db in
             var round = AuditCheckpointRound(plan: .empty, id: nil)
             try db.inTransaction(.immediate) {
                 let (seq, hash) = try Self.auditTail(db)

@@ -5,7 +5,8 @@ import GatewayCore
 /// `store copy`: everything read in one snapshot, and written into an empty file as it was.
 extension SQLiteStore: StoreCopying {
     public func exportSnapshot() async throws -> StoreSnapshot {
-        try await pool.read { db in
+        await auditJournalIndexed()
+        return try await pool.read { db in
             var snapshot = StoreSnapshot()
             snapshot.keys = try Row.fetchAll(db, sql: "SELECT * FROM api_keys ORDER BY created_at, id").map(Self.decodeKey)
             snapshot.roles = try Row.fetchAll(db, sql: "SELECT * FROM roles ORDER BY name").map { row in
@@ -51,7 +52,8 @@ extension SQLiteStore: StoreCopying {
     }
 
     public func storeContents() async throws -> StoreContents {
-        try await pool.read { db in try Self.contents(db) }
+        await auditJournalIndexed()
+        return try await pool.read { db in try Self.contents(db) }
     }
 
     static func contents(_ db: Database) throws -> StoreContents {

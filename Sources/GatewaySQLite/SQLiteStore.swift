@@ -17,6 +17,8 @@ public final class SQLiteStore: StoreHealth, Sendable {
     let deliveryOutcomes: GroupCommit<RecordedProgress, Bool>
     /// The subscriptions as last decoded, with the version they were read at: see ``subscriptions()``.
     let subscriptionsRead = Mutex<SubscriptionsRead?>(nil)
+    /// This process's audit journal, when it keeps one: see ``journalAudit(indexEvery:logger:)``.
+    let auditJournal = Mutex<AuditJournalIndexer?>(nil)
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
     public init(path: String, cipher: TokenCipher) throws {
@@ -44,6 +46,10 @@ public final class SQLiteStore: StoreHealth, Sendable {
             try pool.write { db in try batch.map { try Self.update($0, db) } }
         }
         try Self.migrator.migrate(pool)
+        // A process that ended without writing its journal into the database (a crash, a kill) left it: whoever opens
+        // the file next writes it, so that every command sees those records. Failing that (a read-only file), the
+        // journal stays for the next process.
+        _ = try? indexOrphanJournals()
     }
 
     /// The database holds sealed tokens, key hashes and the audit trail: only its owner reads it, like the key file.
@@ -306,6 +312,15 @@ public final class SQLiteStore: StoreHealth, Sendable {
                     """
             }
             try db.execute(sql: sql)
+        }
+        migrator.registerMigration("v13: the audit journals' progress") { db in
+            // How many records of each process's audit journal are in audit_records (SQLiteStore+AuditJournal).
+            try db.execute(sql: """
+                CREATE TABLE audit_journal_progress (
+                    journal TEXT PRIMARY KEY NOT NULL,
+                    indexed INTEGER NOT NULL
+                )
+                """)
         }
         return migrator
     }

@@ -67,6 +67,9 @@ public struct GatewaySettings: Sendable, Equatable {
         public var lastUsedFlushInterval: Duration = .seconds(5)
         /// How often the server copies the SQLite write-ahead log into the database file off the commit path.
         public var walCheckpointInterval: Duration = .milliseconds(50)
+        /// How often a server on SQLite writes the records of its audit journal into the trail's table (a record is
+        /// durable once in the journal; readers in other processes see it this much later at most).
+        public var auditIndexInterval: Duration = .milliseconds(50)
         /// How often runs of refused failed authentications are written to the trail, one record per client.
         public var failedAuthenticationAuditInterval: Duration = .seconds(10)
 

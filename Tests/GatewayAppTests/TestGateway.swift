@@ -135,7 +135,7 @@ final class TestGateway: Sendable {
         settings.deliveryTimeout = options.deliveryTimeout
         settings.reconcileInterval = options.reconcileInterval
         let client = try CurlHTTPClient()
-        let storage = try await GatewayStorage.open(settings, creating: true, logger: logger)
+        let storage = try await GatewayStorage.open(settings, creating: true, serving: true, logger: logger)
         let gateway = Gateway(
             settings: settings, storage: storage, upstream: CurlUpstreamClient(client: client),
             lifecycle: options.lifecycle, logger: logger)

@@ -19,7 +19,7 @@ struct AuditBench: AsyncParsableCommand {
         try await benchmarking {
             var settings = try SettingsReader(flags: ["--database", database], environment: ProcessInfo.processInfo.environment).read()
             settings.secretKey = settings.secretKey ?? GatewaySecret.generate()
-            let storage = try await GatewayStorage.open(settings, creating: true, logger: Logger(label: "bench"))
+            let storage = try await GatewayStorage.open(settings, creating: true, serving: true, logger: Logger(label: "bench"))
             let store = storage.repositories.audit
             guard let mode = AuditTrail.Durability(rawValue: durability) else {
                 throw BenchFailure("durability must be commit or async")

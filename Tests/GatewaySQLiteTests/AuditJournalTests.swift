@@ -1,0 +1,198 @@
+import Foundation
+import GRDB
+import GatewayCore
+import Logging
+import Synchronization
+import Testing
+
+@testable import GatewaySQLite
+
+/// The audit journal in front of SQLite, on real files: frames that survive a torn tail, records durable in the
+/// journal and written into the table behind it, journals left by processes that ended, refusal when the table
+/// stops taking records, rotation and a clean close.
+@Suite struct AuditJournalTests {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cgw-journal-\(UUID().uuidString)")
+    let secret = GatewaySecret.generate()
+    var key: AuditCheckpointKey { AuditCheckpointSigner(secret: secret).publicKey }
+    var path: String { directory.appendingPathComponent("store.sqlite").path }
+
+    init() throws {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    func openStore() throws -> SQLiteStore { try SQLiteStore(path: path, cipher: TokenCipher(secret: secret)) }
+
+    static func record(_ n: Int, node: String? = nil) -> AuditRecord {
+        var record = AuditRecord(
+            time: Date(timeIntervalSince1970: 1_764_037_240 + Double(n)), requestId: "req-\(n)", method: "GET",
+            route: "GET /contacts/{contactId}", path: "/contacts/c\(n)", status: 200, outcome: .ok, keyId: "k1",
+            locationId: "loc-é", contactId: "c\(n)", upstreamStatus: 200, upstreamAttempts: 1, durationMs: 1.5)
+        record.node = node
+        return record
+    }
+
+    func journalFiles() -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: path + "-audit-journal")) ?? []).sorted()
+    }
+
+    @Test func framesComeBackAsWrittenAndATornOrCorruptTailEndsThem() throws {
+        let full = AuditRecord(
+            time: Date(timeIntervalSince1970: 1_764_037_240.123), requestId: "req-\"1\"", method: "PUT",
+            route: "PUT /contacts/{contactId}", path: "/contacts/c1?x=ü\u{1}", status: 201, outcome: .upstreamError,
+            keyId: "k1", keyName: "", role: "editor", locationId: "loc-é", contactId: "c1", resourceId: "n1",
+            upstreamStatus: 502, upstreamAttempts: 3, durationMs: 12.3456, client: "10.0.0.1", count: 4)
+        var sparse = AuditRecord(
+            time: Date(timeIntervalSince1970: 0), requestId: "", method: "GET", route: "GET /healthz", path: "/",
+            status: 200, outcome: .ok)
+        sparse.node = "node-b"
+        var bytes: [UInt8] = []
+        for record in [full, sparse, Self.record(3)] { AuditJournalFrame.encode(record, into: &bytes) }
+        let whole = AuditJournalFrame.decode(bytes + [UInt8](repeating: 0, count: 4096))
+        #expect(whole.records == [full, sparse, Self.record(3)])
+        #expect(whole.length == bytes.count)
+
+        // A crash in the middle of the last frame: the frames before it stand.
+        let torn = AuditJournalFrame.decode(Array(bytes.dropLast(5)))
+        #expect(torn.records == [full, sparse])
+        // A byte changed in the second frame: it and everything after it are not taken.
+        var corrupt = bytes
+        corrupt[whole.length - 40] ^= 0x55
+        #expect(AuditJournalFrame.decode(corrupt).records.count == 2)
+        corrupt = bytes
+        let firstFrame = 8 + (Int(bytes[0]) | (Int(bytes[1]) << 8) | (Int(bytes[2]) << 16) | (Int(bytes[3]) << 24))
+        corrupt[firstFrame + 10] ^= 0x01
+        #expect(AuditJournalFrame.decode(corrupt).records == [full])
+    }
+
+    @Test func recordsAreInTheJournalAtOnceAndReadersSeeThemChainedInOrder() async throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try openStore()
+        // An interval long enough that nothing is indexed unless a reader asks.
+        try store.journalAudit(indexEvery: .seconds(3600), logger: Logger(label: "test"))
+        for n in 1...5 { try store.appendAudit([Self.record(n)]) }
+        try store.appendAudit((6...10).map { Self.record($0) })
+        #expect(journalFiles().count == 1)
+
+        let records = try await store.auditRecords(matching: AuditQuery(), ascending: true, limit: 100)
+        #expect(records.map(\.requestId) == (1...10).map { "req-\($0)" })
+        #expect(records.map(\.seq) == Array(1...10))
+        #expect(try await store.verifyAudit(key: key).ok)
+
+        store.closeAuditJournal()
+        #expect(journalFiles().isEmpty)
+        #expect(try await store.auditRecords(matching: AuditQuery(), ascending: true, limit: 100).count == 10)
+        let progress = try await store.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_journal_progress") }
+        #expect(progress == 0)
+    }
+
+    @Test func aJournalLeftByAProcessThatEndedIsWrittenFromWhereItHadGotToByWhoeverOpensTheStore() async throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try openStore()
+        try store.appendAudit([Self.record(1), Self.record(2)])
+        // A process that ended: its journal holds records 1-5, of which 1 and 2 were indexed, and a torn sixth.
+        let journalDirectory = store.auditJournalDirectory
+        var name = ""
+        do {
+            let journal = try AuditJournal.create(in: journalDirectory, chunk: 64 << 10)
+            try withExtendedLifetime(journal) {
+                name = journal.name
+                var bytes: [UInt8] = []
+                for n in 1...5 { AuditJournalFrame.encode(Self.record(n), into: &bytes) }
+                var torn: [UInt8] = []
+                AuditJournalFrame.encode(Self.record(6), into: &torn)
+                try journal.append(bytes + torn.prefix(20))
+                // Locked while its process lives: not taken.
+                #expect(try store.indexOrphanJournals() == 0)
+            }
+        }
+        let orphanName = name
+        try await store.pool.write { db in
+            try db.execute(sql: "INSERT INTO audit_journal_progress (journal, indexed) VALUES (?, 2)", arguments: [orphanName])
+        }
+
+        let reopened = try openStore()
+        let records = try await reopened.auditRecords(matching: AuditQuery(), ascending: true, limit: 100)
+        #expect(records.map(\.requestId) == (1...5).map { "req-\($0)" })
+        #expect(try await reopened.verifyAudit(key: key).ok)
+        #expect(journalFiles().isEmpty)
+        #expect(try reopened.indexOrphanJournals() == 0)
+        let progress = try await reopened.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_journal_progress") }
+        #expect(progress == 0)
+    }
+
+    @Test func twoJournalsOnOneFileFormOneChain() async throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let first = try openStore()
+        let second = try openStore()
+        try first.journalAudit(indexEvery: .milliseconds(5), logger: Logger(label: "test"))
+        try second.journalAudit(indexEvery: .milliseconds(7), logger: Logger(label: "test"))
+        #expect(journalFiles().count == 2)
+        for n in 0..<40 {
+            try (n % 2 == 0 ? first : second).appendAudit([Self.record(n, node: n % 2 == 0 ? "a" : "b")])
+            if n % 10 == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        await first.auditJournalIndexed()
+        await second.auditJournalIndexed()
+        let records = try await first.auditRecords(matching: AuditQuery(), ascending: true, limit: 100)
+        #expect(records.count == 40)
+        #expect(Set(records.map(\.requestId)).count == 40)
+        #expect(try await first.verifyAudit(key: key).ok)
+        first.closeAuditJournal()
+        second.closeAuditJournal()
+        #expect(journalFiles().isEmpty)
+    }
+
+    @Test func appendsAreRefusedOnceTooManyRecordsWaitForATableThatDoesNotTakeThem() async throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        struct Locked: Error {}
+        let failing = Mutex(true)
+        let indexed = Mutex<[String]>([])
+        let indexer = try AuditJournalIndexer(
+            directory: directory.appendingPathComponent("journal").path, interval: .seconds(3600), backlogLimit: 3,
+            logger: Logger(label: "test")
+        ) { records, _, _, _ in
+            if failing.withLock({ $0 }) { throw Locked() }
+            indexed.withLock { $0 += records.map(\.requestId) }
+        }
+        try indexer.append([Self.record(1), Self.record(2)])
+        await indexer.indexed()
+        try indexer.append([Self.record(3)])
+        #expect(throws: AuditJournalIndexer.Refused.self) { try indexer.append([Self.record(4)]) }
+        failing.withLock { $0 = false }
+        await indexer.indexed()
+        #expect(indexed.withLock { $0 } == ["req-1", "req-2", "req-3"])
+        try indexer.append([Self.record(4)])
+        indexer.close()
+        #expect(indexed.withLock { $0 } == ["req-1", "req-2", "req-3", "req-4"])
+        #expect(throws: AuditJournalIndexer.Refused.self) { try indexer.append([Self.record(5)]) }
+    }
+
+    @Test func aFullJournalIsReplacedByItsSpareOnceAllOfItIsInTheTable() async throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let journalDirectory = directory.appendingPathComponent("journal").path
+        let indexed = Mutex<[(String, Int64)]>([])
+        let indexer = try AuditJournalIndexer(
+            directory: journalDirectory, interval: .seconds(3600), rotateAfter: 2048, chunk: 8192,
+            logger: Logger(label: "test")
+        ) { records, journal, through, _ in
+            if !records.isEmpty { indexed.withLock { $0.append((journal, through)) } }
+        }
+        var names: Set<String> = []
+        for n in 0..<60 {
+            try indexer.append([Self.record(n)])
+            names.insert(indexer.journalName)
+            await indexer.indexed()
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: journalDirectory)) ?? []
+            #expect(files.count <= 2)
+        }
+        #expect(names.count >= 3)
+        // Each journal's progress counts its own frames from 1.
+        let progress = indexed.withLock { $0 }
+        #expect(progress.count == 60)
+        for (index, entry) in progress.enumerated() where index > 0 && progress[index - 1].0 != entry.0 {
+            #expect(entry.1 == 1)
+        }
+        indexer.close()
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: journalDirectory)) ?? []).isEmpty)
+    }
+}
