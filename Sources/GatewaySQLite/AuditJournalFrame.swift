@@ -1,15 +1,18 @@
 import GatewayCore
 
-/// One audit record as the journal holds it: its length, a CRC-32 of its bytes, and the bytes, which are the record's
-/// fields (``AuditRecord/fields``, in their order) before it is chained: no seq, no hashes.
+/// One audit record as the journal holds it: its length, a CRC-32 of what follows, the journal's epoch, and the
+/// record's fields (``AuditRecord/fields``, in their order) before it is chained: no seq, no hashes.
 ///
-/// A crash can leave the last frame torn, and a file preallocated with zeros holds zeros after the last frame:
-/// ``decode(_:)`` stops at the first frame that is short, zero or fails its CRC, and says where.
+/// A crash can leave the last frame torn; a file preallocated with zeros holds zeros after the last frame; a journal
+/// written again from its start (a new epoch) holds the older epoch's frames after the new ones. ``decode(_:)`` takes
+/// the frames of the first frame's epoch and stops at the first that is short, zero, of another epoch or fails its
+/// CRC.
 enum AuditJournalFrame {
     /// Appends `record`'s frame to `bytes`.
-    static func encode(_ record: AuditRecord, into bytes: inout [UInt8]) {
+    static func encode(_ record: AuditRecord, epoch: UInt32, into bytes: inout [UInt8]) {
         let start = bytes.count
         bytes.append(contentsOf: [UInt8](repeating: 0, count: 8))
+        append(epoch, to: &bytes)
         for field in AuditRecord.fields where field.hashing != .never {
             switch field.value(of: record) {
             case .text(nil), .integer(nil):
@@ -32,23 +35,27 @@ enum AuditJournalFrame {
         write(crc, at: start + 4, in: &bytes)
     }
 
-    /// The records of every whole frame from the start of `bytes`, and how many bytes they take.
-    static func decode(_ bytes: [UInt8]) -> (records: [AuditRecord], length: Int) {
+    /// The records of every whole frame of the first frame's epoch from the start of `bytes`, that epoch (0 when
+    /// there is no frame), and how many bytes they take.
+    static func decode(_ bytes: [UInt8]) -> (records: [AuditRecord], epoch: UInt32, length: Int) {
         var records: [AuditRecord] = []
+        var epoch: UInt32 = 0
         var offset = 0
-        while offset + 8 <= bytes.count {
+        while offset + 12 <= bytes.count {
             let length = Int(read32(bytes, offset))
             let body = offset + 8
-            guard length > 0, length <= bytes.count - body,
+            guard length >= 4, length <= bytes.count - body,
                 read32(bytes, offset + 4) == bytes.withUnsafeBufferPointer({
                     CRC32.of(UnsafeBufferPointer(rebasing: $0[body..<(body + length)]))
-                }),
-                let record = record(bytes[body..<(body + length)])
+                })
             else { break }
+            let frameEpoch = read32(bytes, body)
+            guard epoch == 0 || frameEpoch == epoch, let record = record(bytes[(body + 4)..<(body + length)]) else { break }
+            epoch = frameEpoch
             records.append(record)
             offset = body + length
         }
-        return (records, offset)
+        return (records, epoch, offset)
     }
 
     private static func record(_ body: ArraySlice<UInt8>) -> AuditRecord? {

@@ -10,19 +10,25 @@ import Synchronization
 ///
 /// `append` is called from one thread at a time (the audit trail's writer); indexing runs on a queue of its own.
 final class AuditJournalIndexer: Sendable {
-    /// Writes records into SQLite with the journal's progress, in one transaction: `through` is how many of
-    /// `journal`'s frames are then in SQLite; `finished` are journals removed, whose progress rows can go.
-    typealias Index = @Sendable (_ records: [AuditRecord], _ journal: String, _ through: Int64, _ finished: [String])
-        throws -> Void
+    /// Writes records into SQLite with the journal's progress, in one transaction: `through` is how many frames of
+    /// `journal`'s `epoch` are then in SQLite; `remove`: the journal is gone, and its progress row can go. `durable`:
+    /// the commit must survive power loss (before the journal is written again from its start, or removed); other
+    /// commits need not, since what they hold is in the journal until then.
+    typealias Index = @Sendable (
+        _ records: [AuditRecord], _ journal: String, _ epoch: UInt32, _ through: Int64, _ remove: Bool,
+        _ durable: Bool
+    ) throws -> Void
 
     private struct State {
         var journal: AuditJournal
-        /// Made ahead on the indexer's queue, so that no append waits for a file to be preallocated.
-        var spare: AuditJournal?
         var pending: [AuditRecord] = []
+        /// Frames of the journal's current epoch in SQLite.
         var indexedFrames: Int64 = 0
-        var finished: [String] = []
+        /// Whether the last commit of them was durable: the journal is written again from its start only then.
+        var indexedDurably = true
         var lastFailure: String?
+        /// Shutting down: every commit from now on is durable.
+        var closing = false
         var closed = false
     }
 
@@ -36,22 +42,19 @@ final class AuditJournalIndexer: Sendable {
     /// Past this many records not yet in SQLite, appends are refused: the trail then refuses requests, as it does
     /// when the store cannot be written.
     private let backlogLimit: Int
-    /// A journal this long, all of it in SQLite, is replaced by its spare and removed.
-    private let rotateAfter: Int
-    /// How much of a journal is preallocated at a time.
-    private let chunk: Int
+    /// A journal this long, all of it in SQLite, is written again from its start.
+    private let wrapAfter: Int
     private let logger: Logger
 
     init(
         directory: String, interval: Duration, batch: Int = 1024, backlogLimit: Int = 100_000,
-        rotateAfter: Int = 8 << 20, chunk: Int = 16 << 20, logger: Logger, index: @escaping Index
+        wrapAfter: Int = 8 << 20, chunk: Int = 16 << 20, logger: Logger, index: @escaping Index
     ) throws {
         self.directory = directory
         self.index = index
         self.batch = batch
         self.backlogLimit = backlogLimit
-        self.rotateAfter = rotateAfter
-        self.chunk = chunk
+        self.wrapAfter = wrapAfter
         self.logger = logger
         state = Mutex(State(journal: try AuditJournal.create(in: directory, chunk: chunk)))
         timer = DispatchSource.makeTimerSource(queue: queue)
@@ -64,13 +67,12 @@ final class AuditJournalIndexer: Sendable {
 
     deinit { timer.cancel() }
 
-    /// The name of the journal being written: for tests.
-    var journalName: String { state.withLock { $0.journal.name } }
+    /// The journal's name and epoch: for tests.
+    var journalEpoch: (name: String, epoch: UInt32) { state.withLock { ($0.journal.name, $0.journal.epoch) } }
 
     func append(_ records: [AuditRecord]) throws {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(records.count * 512)
-        for record in records { AuditJournalFrame.encode(record, into: &bytes) }
         let journal = try state.withLock { s -> AuditJournal in
             guard !s.closed else { throw Refused(reason: "the audit journal is closed") }
             guard s.pending.count + records.count <= backlogLimit else {
@@ -78,20 +80,20 @@ final class AuditJournalIndexer: Sendable {
                     reason: "\(s.pending.count) audit records wait to be written into the database: "
                         + (s.lastFailure ?? "it is not keeping up"))
             }
-            if s.journal.end >= rotateAfter, s.pending.isEmpty, let spare = s.spare {
-                s.journal.remove()
-                s.finished.append(s.journal.name)
-                s.journal = spare
-                s.spare = nil
+            if s.journal.end >= wrapAfter, s.pending.isEmpty, s.indexedDurably {
+                s.journal.wrap()
                 s.indexedFrames = 0
             }
             return s.journal
         }
+        // The epoch cannot change before this append is pending: only appends wrap, one at a time.
+        for record in records { AuditJournalFrame.encode(record, epoch: journal.epoch, into: &bytes) }
         // Outside the lock: indexing must not wait for this fdatasync.
-        try journal.append(bytes)
+        try journal.write(bytes)
         let due = state.withLock { s -> Bool in
+            s.journal.advance(by: bytes.count)
             s.pending.append(contentsOf: records)
-            return s.pending.count >= batch || (s.journal.end >= rotateAfter / 2 && s.spare == nil)
+            return s.pending.count >= batch || s.journal.end >= wrapAfter
         }
         if due { queue.async { self.indexPending() } }
     }
@@ -110,35 +112,38 @@ final class AuditJournalIndexer: Sendable {
     /// shutdown: a process that skips it leaves a journal that the next process to open the store indexes.
     func close() {
         queue.sync {
-            indexPending()
-            let (journal, spare, finished) = state.withLock { s -> (AuditJournal?, AuditJournal?, [String]) in
-                guard s.pending.isEmpty else { return (nil, nil, []) }
+            // One durable commit first, even of nothing: it makes the commits before it durable too (they share the
+            // write-ahead log), and only then may the journal go.
+            state.withLock { $0.closing = true }
+            indexPending(always: true)
+            let journal = state.withLock { s -> AuditJournal? in
+                guard s.pending.isEmpty, s.indexedDurably else { return nil }
                 s.closed = true
-                defer { s.spare = nil }
-                return (s.journal, s.spare, s.finished + [s.journal.name])
+                return s.journal
             }
             guard let journal else {
                 logger.error("audit records left in the journal: the next start writes them into the database")
                 return
             }
             journal.remove()
-            spare?.remove()
-            try? index([], journal.name, 0, finished)
+            // A progress row left by a failure here names no file, and the next reader drops it.
+            try? index([], journal.name, journal.epoch, 0, true, false)
         }
         timer.cancel()
     }
 
-    private func indexPending() {
-        let (records, name, through, finished) = state.withLock { s in
-            (s.pending, s.journal.name, s.indexedFrames + Int64(s.pending.count), s.finished)
+    private func indexPending(always: Bool = false) {
+        let (records, name, epoch, through, durable) = state.withLock { s in
+            (s.pending, s.journal.name, s.journal.epoch, s.indexedFrames + Int64(s.pending.count),
+             s.journal.end >= wrapAfter || s.closing)
         }
-        if !records.isEmpty || !finished.isEmpty {
+        if !records.isEmpty || always {
             do {
-                try index(records, name, through, finished)
+                try index(records, name, epoch, through, false, durable)
                 state.withLock { s in
                     s.pending.removeFirst(records.count)
                     s.indexedFrames = through
-                    s.finished.removeFirst(finished.count)
+                    s.indexedDurably = durable
                     s.lastFailure = nil
                 }
             } catch {
@@ -152,23 +157,6 @@ final class AuditJournalIndexer: Sendable {
                         metadata: ["records": "\(records.count)", "error": "\(error)"])
                 }
             }
-        }
-        prepareSpare()
-    }
-
-    private func prepareSpare() {
-        let wanted = state.withLock { !$0.closed && $0.spare == nil && $0.journal.end >= rotateAfter / 2 }
-        guard wanted else { return }
-        do {
-            let spare = try AuditJournal.create(in: directory, chunk: chunk)
-            let unused = state.withLock { s -> AuditJournal? in
-                if s.closed || s.spare != nil { return spare }
-                s.spare = spare
-                return nil
-            }
-            unused?.remove()
-        } catch {
-            logger.warning("cannot prepare the next audit journal", metadata: ["error": "\(error)"])
         }
     }
 

@@ -13,21 +13,23 @@ extension SQLiteStore {
     /// `interval`. For `serve`; short commands write no records. Journals of processes that ended are indexed first.
     public func journalAudit(indexEvery interval: Duration, logger: Logger) throws {
         try indexOrphanJournals()
+        // A connection of its own, `synchronous = NORMAL`: its commits do not wait for the disk, since the journal
+        // holds their records until one of them is durable (`durable`: before the journal starts again, or goes).
+        var configuration = Configuration()
+        configuration.label = "audit-indexer"
+        configuration.busyMode = .timeout(5)
+        let connection = try DatabaseQueue(path: path, configuration: configuration)
+        try connection.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
         let indexer = try AuditJournalIndexer(directory: auditJournalDirectory, interval: interval, logger: logger) {
-            [pool] records, journal, through, finished in
-            try pool.writeWithoutTransaction { db in
+            records, journal, epoch, through, remove, durable in
+            try connection.writeWithoutTransaction { db in
+                try db.execute(sql: durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")
                 try db.inTransaction(.immediate) {
                     try Self.insertChained(records[...], db)
-                    if !records.isEmpty {
-                        try db.execute(
-                            sql: """
-                                INSERT INTO audit_journal_progress (journal, indexed) VALUES (?, ?)
-                                ON CONFLICT (journal) DO UPDATE SET indexed = excluded.indexed
-                                """,
-                            arguments: [journal, through])
-                    }
-                    for name in finished {
-                        try db.execute(sql: "DELETE FROM audit_journal_progress WHERE journal = ?", arguments: [name])
+                    if remove {
+                        try db.execute(sql: "DELETE FROM audit_journal_progress WHERE journal = ?", arguments: [journal])
+                    } else {
+                        try Self.recordProgress(journal, epoch: epoch, indexed: through, db)
                     }
                     return .commit
                 }
@@ -53,31 +55,40 @@ extension SQLiteStore {
         _ = try? indexOrphanJournals()
     }
 
+    static func recordProgress(_ journal: String, epoch: UInt32, indexed: Int64, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO audit_journal_progress (journal, epoch, indexed) VALUES (?, ?, ?)
+                ON CONFLICT (journal) DO UPDATE SET epoch = excluded.epoch, indexed = excluded.indexed
+                """,
+            arguments: [journal, Int64(epoch), indexed])
+    }
+
     /// Indexes the journals of processes that ended (a crash, a kill) from where each had got to, and removes them.
     /// Returns how many records that wrote. A journal that cannot be indexed now is left for the next try.
     @discardableResult
     public func indexOrphanJournals() throws -> Int {
         var written = 0
         for orphan in AuditJournal.orphans(in: auditJournalDirectory) {
-            let records = AuditJournalFrame.decode(orphan.bytes).records
+            let (records, epoch, _) = AuditJournalFrame.decode(orphan.bytes)
             do {
                 try pool.writeWithoutTransaction { db in
                     try db.inTransaction(.immediate) {
-                        let done = try Int.fetchOne(
-                            db, sql: "SELECT indexed FROM audit_journal_progress WHERE journal = ?",
-                            arguments: [orphan.name]) ?? 0
+                        let progress = try Row.fetchOne(
+                            db, sql: "SELECT epoch, indexed FROM audit_journal_progress WHERE journal = ?",
+                            arguments: [orphan.name])
+                        // A journal is written again from its start (a new epoch) only once all of it is in SQLite:
+                        // none of a newer epoch than its progress row names is; all of an older one is.
+                        let indexedEpoch: Int64 = progress?[0] ?? 0
+                        let done = indexedEpoch == Int64(epoch) ? min(progress?[1] ?? 0, records.count)
+                            : indexedEpoch > Int64(epoch) ? records.count : 0
                         if done < records.count {
                             try Self.insertChained(records[done...], db)
                             written += records.count - done
                         }
                         // Kept until the file is gone: another process may have opened the file before it is
                         // removed, and must find it all indexed.
-                        try db.execute(
-                            sql: """
-                                INSERT INTO audit_journal_progress (journal, indexed) VALUES (?, ?)
-                                ON CONFLICT (journal) DO UPDATE SET indexed = excluded.indexed
-                                """,
-                            arguments: [orphan.name, records.count])
+                        try Self.recordProgress(orphan.name, epoch: epoch, indexed: Int64(records.count), db)
                         return .commit
                     }
                 }

@@ -318,6 +318,7 @@ public final class SQLiteStore: StoreHealth, Sendable {
             try db.execute(sql: """
                 CREATE TABLE audit_journal_progress (
                     journal TEXT PRIMARY KEY NOT NULL,
+                    epoch INTEGER NOT NULL,
                     indexed INTEGER NOT NULL
                 )
                 """)

@@ -17,8 +17,11 @@ import Testing
         let database = "sqlite:" + directory.appendingPathComponent("g.sqlite").path
         try await blocking { try ProcessTests.makeDatabase(database) }
 
-        // The receiver is down in the first life, so only the second can deliver.
+        // The receiver is down in the first life, so only the second can deliver. Its port is held meanwhile (bound,
+        // not listening: connections are refused), so that no other test's server can take it and answer the first
+        // life's attempt.
         let receiverPort = try FirstHour.ServeStartTests.freePort()
+        let placeholder = try Self.hold(port: receiverPort)
         let created = try await CLI.run(
             ["subscriptions", "create", "--url", "http://127.0.0.1:\(receiverPort)/ok", "--events", "*"], database: database)
         #expect(created.status == 0, "\(created.stderr)")
@@ -45,9 +48,22 @@ import Testing
 
         let pending = try await CLI.run(["deliveries", "list", "--status", "pending", "--output", "json"], database: database)
         let listed = try #require(try JSONSerialization.jsonObject(with: Data(pending.stdout.utf8)) as? [[String: Any]], "\(pending.stderr)")
-        #expect(listed.count == 1, "\(pending.stdout)")
+        if listed.count != 1 {
+            let all = try await CLI.run(["deliveries", "list", "--output", "json"], database: database)
+            Issue.record("pending: \(pending.stdout); all deliveries: \(all.stdout)")
+        }
         let deliveryId = try #require(listed.first?["id"] as? String)
+        // The first process may have claimed it for an attempt (at the receiver that is down) before the kill
+        // landed: that claim would hold the second process off for its lease (the delivery timeout and 30 s). The
+        // lease running out is the dispatcher's concern (DeliveryDispatchTests); here it is ended at once.
+        let file = String(database.dropFirst("sqlite:".count))
+        try await blocking {
+            _ = try Executable.run(
+                ["-c", "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\nc.execute('UPDATE webhook_deliveries SET lease_until = NULL')\nc.commit()", file],
+                python: true)
+        }
 
+        close(placeholder)
         try await DeliveryAttemptTests().withReceiver(port: receiverPort) { _, seen in
             let second = try await ServerProcess.start(arguments: arguments, environment: [:])
             defer { second.stop() }
@@ -63,5 +79,19 @@ import Testing
         }
         let delivered = try await CLI.run(["deliveries", "list", "--status", "delivered", "--output", "json"], database: database)
         #expect(delivered.stdout.contains(deliveryId), "\(delivered.stdout) \(delivered.stderr)")
+    }
+
+    /// A socket bound to `port` on 127.0.0.1 and not listening: the port is taken, and connections to it are refused.
+    static func hold(port: Int) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        try #require(bound == 0, "port \(port) could not be held")
+        return fd
     }
 }

@@ -46,10 +46,20 @@ import Testing
             status: 200, outcome: .ok)
         sparse.node = "node-b"
         var bytes: [UInt8] = []
-        for record in [full, sparse, Self.record(3)] { AuditJournalFrame.encode(record, into: &bytes) }
+        for record in [full, sparse, Self.record(3)] { AuditJournalFrame.encode(record, epoch: 7, into: &bytes) }
         let whole = AuditJournalFrame.decode(bytes + [UInt8](repeating: 0, count: 4096))
         #expect(whole.records == [full, sparse, Self.record(3)])
-        #expect(whole.length == bytes.count)
+        #expect(whole.length == bytes.count && whole.epoch == 7)
+
+        // Written again from the start under the next epoch: the older epoch's frames after the new one are not
+        // taken.
+        var rewritten: [UInt8] = []
+        AuditJournalFrame.encode(Self.record(9), epoch: 8, into: &rewritten)
+        rewritten += bytes[rewritten.count...]
+        let again = AuditJournalFrame.decode(rewritten)
+        #expect(again.records.map(\.requestId).first == "req-9")
+        #expect(again.epoch == 8)
+        #expect(again.records.count <= 1)
 
         // A crash in the middle of the last frame: the frames before it stand.
         let torn = AuditJournalFrame.decode(Array(bytes.dropLast(5)))
@@ -97,9 +107,9 @@ import Testing
             try withExtendedLifetime(journal) {
                 name = journal.name
                 var bytes: [UInt8] = []
-                for n in 1...5 { AuditJournalFrame.encode(Self.record(n), into: &bytes) }
+                for n in 1...5 { AuditJournalFrame.encode(Self.record(n), epoch: journal.epoch, into: &bytes) }
                 var torn: [UInt8] = []
-                AuditJournalFrame.encode(Self.record(6), into: &torn)
+                AuditJournalFrame.encode(Self.record(6), epoch: journal.epoch, into: &torn)
                 try journal.append(bytes + torn.prefix(20))
                 // Locked while its process lives: not taken.
                 #expect(try store.indexOrphanJournals() == 0)
@@ -107,7 +117,7 @@ import Testing
         }
         let orphanName = name
         try await store.pool.write { db in
-            try db.execute(sql: "INSERT INTO audit_journal_progress (journal, indexed) VALUES (?, 2)", arguments: [orphanName])
+            try db.execute(sql: "INSERT INTO audit_journal_progress (journal, epoch, indexed) VALUES (?, 1, 2)", arguments: [orphanName])
         }
 
         let reopened = try openStore()
@@ -150,7 +160,7 @@ import Testing
         let indexer = try AuditJournalIndexer(
             directory: directory.appendingPathComponent("journal").path, interval: .seconds(3600), backlogLimit: 3,
             logger: Logger(label: "test")
-        ) { records, _, _, _ in
+        ) { records, _, _, _, _, _ in
             if failing.withLock({ $0 }) { throw Locked() }
             indexed.withLock { $0 += records.map(\.requestId) }
         }
@@ -167,32 +177,56 @@ import Testing
         #expect(throws: AuditJournalIndexer.Refused.self) { try indexer.append([Self.record(5)]) }
     }
 
-    @Test func aFullJournalIsReplacedByItsSpareOnceAllOfItIsInTheTable() async throws {
+    @Test func aJournalAllInTheTableIsWrittenAgainFromItsStartUnderTheNextEpoch() async throws {
         defer { try? FileManager.default.removeItem(at: directory) }
         let journalDirectory = directory.appendingPathComponent("journal").path
-        let indexed = Mutex<[(String, Int64)]>([])
+        let indexed = Mutex<[(requestId: String, epoch: UInt32, through: Int64)]>([])
         let indexer = try AuditJournalIndexer(
-            directory: journalDirectory, interval: .seconds(3600), rotateAfter: 2048, chunk: 8192,
+            directory: journalDirectory, interval: .seconds(3600), wrapAfter: 2048, chunk: 8192,
             logger: Logger(label: "test")
-        ) { records, journal, through, _ in
-            if !records.isEmpty { indexed.withLock { $0.append((journal, through)) } }
+        ) { records, _, epoch, through, _, _ in
+            indexed.withLock { $0 += records.map { ($0.requestId, epoch, through) } }
         }
-        var names: Set<String> = []
         for n in 0..<60 {
             try indexer.append([Self.record(n)])
-            names.insert(indexer.journalName)
             await indexer.indexed()
-            let files = (try? FileManager.default.contentsOfDirectory(atPath: journalDirectory)) ?? []
-            #expect(files.count <= 2)
         }
-        #expect(names.count >= 3)
-        // Each journal's progress counts its own frames from 1.
+        #expect(indexer.journalEpoch.epoch >= 3)
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: journalDirectory)) ?? []).count == 1)
         let progress = indexed.withLock { $0 }
-        #expect(progress.count == 60)
-        for (index, entry) in progress.enumerated() where index > 0 && progress[index - 1].0 != entry.0 {
-            #expect(entry.1 == 1)
+        #expect(progress.map(\.requestId) == (0..<60).map { "req-\($0)" })
+        // Each epoch's progress counts its own frames from 1.
+        for (index, entry) in progress.enumerated() {
+            let previous = index > 0 ? progress[index - 1] : nil
+            #expect(entry.through == (previous?.epoch == entry.epoch ? previous!.through + 1 : 1))
         }
         indexer.close()
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: journalDirectory)) ?? []).isEmpty)
+    }
+
+    @Test func aJournalLeftAfterItWasWrittenAgainFromItsStartGivesOnlyItsNewEpoch() async throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try openStore()
+        try store.appendAudit([Self.record(1), Self.record(2), Self.record(3)])
+        // A process that ended after its journal was written again from the start: epoch 2's one frame, then what
+        // is left of epoch 1's (all of which its progress row says are in the table).
+        let name = try {
+            let journal = try AuditJournal.create(in: store.auditJournalDirectory, chunk: 64 << 10)
+            var first: [UInt8] = []
+            for n in 1...3 { AuditJournalFrame.encode(Self.record(n), epoch: 1, into: &first) }
+            try journal.append(first)
+            journal.wrap()
+            var second: [UInt8] = []
+            AuditJournalFrame.encode(Self.record(4), epoch: 2, into: &second)
+            try journal.append(second)
+            return journal.name
+        }()
+        try await store.pool.write { db in
+            try db.execute(sql: "INSERT INTO audit_journal_progress (journal, epoch, indexed) VALUES (?, 1, 3)", arguments: [name])
+        }
+        let reopened = try openStore()
+        let records = try await reopened.auditRecords(matching: AuditQuery(), ascending: true, limit: 100)
+        #expect(records.map(\.requestId) == (1...4).map { "req-\($0)" })
+        #expect(try await reopened.verifyAudit(key: key).ok)
     }
 }
