@@ -119,9 +119,16 @@ final class AuditJournal: @unchecked Sendable {
         }
     }
 
-    /// Every journal in `directory` whose process ended (its lock could be taken), locked by this process.
+    /// Every journal in `directory` whose process ended (its lock could be taken), locked by this process. A journal
+    /// whose process ended while making it (still `.journal.new`, holding no record) is removed.
     static func orphans(in directory: String) -> [Orphan] {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return [] }
+        for name in names where name.hasSuffix(".journal.new") {
+            let descriptor = open(directory + "/" + name, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { continue }
+            if flock(descriptor, LOCK_EX | LOCK_NB) == 0 { unlink(directory + "/" + name) }
+            close(descriptor)
+        }
         return names.filter { $0.hasSuffix(".journal") }.sorted().compactMap { name in
             let path = directory + "/" + name
             let descriptor = open(path, O_RDONLY | O_CLOEXEC)

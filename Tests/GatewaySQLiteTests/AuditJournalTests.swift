@@ -229,4 +229,26 @@ import Testing
         #expect(records.map(\.requestId) == (1...4).map { "req-\($0)" })
         #expect(try await reopened.verifyAudit(key: key).ok)
     }
+
+    @Test func aServerThatCannotKeepItsJournalSaysSoAndAHalfMadeOneIsCleanedUp() async throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let store = try openStore()
+        // Where the journal directory would be, a file: nothing can be made in it.
+        FileManager.default.createFile(atPath: store.auditJournalDirectory, contents: Data("x".utf8))
+        #expect {
+            try store.journalAudit(indexEvery: .milliseconds(10), logger: Logger(label: "test"))
+        } throws: { error in
+            "\(error)".contains("the audit journal") && "\(error)".contains(store.auditJournalDirectory)
+        }
+        try store.appendAudit([Self.record(1)])  // without a journal, straight into the table
+        try FileManager.default.removeItem(atPath: store.auditJournalDirectory)
+
+        // A journal whose process ended while making it: no record in it, and it is removed.
+        try FileManager.default.createDirectory(atPath: store.auditJournalDirectory, withIntermediateDirectories: true)
+        let halfMade = store.auditJournalDirectory + "/dead.journal.new"
+        FileManager.default.createFile(atPath: halfMade, contents: Data(count: 4096))
+        #expect(try store.indexOrphanJournals() == 0)
+        #expect(!FileManager.default.fileExists(atPath: halfMade))
+        #expect(try await store.auditRecords(matching: AuditQuery(), ascending: true, limit: 10).count == 1)
+    }
 }
