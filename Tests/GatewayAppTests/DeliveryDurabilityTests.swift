@@ -76,9 +76,13 @@ import Testing
             let signature = try #require(received.headers["webhook-signature"])
             #expect(try StandardWebhookSigner(secret: secret).verifies(signature, id: deliveryId, timestamp: timestamp, body: received.body))
             #expect(String(decoding: received.body, as: UTF8.self).contains(String(decoding: event, as: UTF8.self)))
+            // The outcome is recorded after the receiver answered: wait for it before the second process stops.
+            try await DeliveryDispatchTests().waitFor("the delivery is recorded as delivered", within: 15) {
+                let delivered = try await CLI.run(
+                    ["deliveries", "list", "--status", "delivered", "--output", "json"], database: database)
+                return delivered.stdout.contains(deliveryId)
+            }
         }
-        let delivered = try await CLI.run(["deliveries", "list", "--status", "delivered", "--output", "json"], database: database)
-        #expect(delivered.stdout.contains(deliveryId), "\(delivered.stdout) \(delivered.stderr)")
     }
 
     /// A socket bound to `port` on 127.0.0.1 and not listening: the port is taken, and connections to it are refused.
