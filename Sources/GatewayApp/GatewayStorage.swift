@@ -27,7 +27,8 @@ public struct GatewayStorage: Sendable {
     public let location: String
     /// Whether opening it made a new, empty one (only `serve` may): `serve` says where.
     public let created: Bool
-    /// Lets go of the store's connections (PostgreSQL); a process that ends may skip it.
+    /// Lets go of the store: PostgreSQL's connections; on SQLite, a server's audit journal, written into the table and
+    /// removed (a process that ends without it leaves the journal to the next one that opens the file).
     public let close: @Sendable () async -> Void
 
     public init(
@@ -64,7 +65,7 @@ public struct GatewayStorage: Sendable {
     /// database is made by its operator; `serve` and every command bring its schema up to date.
     ///
     /// `serving`: for a server, whose audit records on SQLite go through a journal of its own (see
-    /// ``SQLiteStore/journalAudit(indexEvery:logger:)``) until `close`; commands write no records.
+    /// ``SQLiteStore/journalAudit(indexEvery:size:logger:)``) until `close`; commands write no records.
     public static func open(_ settings: GatewaySettings, creating: Bool, serving: Bool = false, logger: Logger)
         async throws -> GatewayStorage
     {
@@ -81,15 +82,21 @@ public struct GatewayStorage: Sendable {
                         + "or GATEWAY_DATABASE; only `contacts-gateway serve` creates one")
             }
             let secret = try settings.secretKey ?? GatewaySecret.loadOrCreateKeyFile(path + ".key", creating: creating)
-            let store = try SQLiteStore(path: path, cipher: TokenCipher(secret: secret))
-            if !exists { logger.notice("created a new database", metadata: ["path": "\(path)"]) }
-            if serving {
-                do {
-                    try store.journalAudit(indexEvery: settings.tuning.auditIndexInterval, logger: logger)
-                } catch {
-                    throw Unavailable(description: "cannot keep the audit journal beside \(path): \(error)")
+            let tuning = settings.tuning
+            // Migrations, waits for another process's lock and the journal's preallocation block their thread.
+            let store = try await BlockingWork.run {
+                let store = try SQLiteStore(path: path, cipher: TokenCipher(secret: secret))
+                if serving {
+                    do {
+                        try store.journalAudit(
+                            indexEvery: tuning.auditIndexInterval, size: tuning.auditJournalSize, logger: logger)
+                    } catch {
+                        throw Unavailable(description: "cannot keep the audit journal beside \(path): \(error)")
+                    }
                 }
+                return store
             }
+            if !exists { logger.notice("created a new database", metadata: ["path": "\(path)"]) }
             return GatewayStorage(
                 repositories: GatewayRepositories(store: store), secret: secret,
                 services: [

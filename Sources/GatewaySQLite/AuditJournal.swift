@@ -2,7 +2,7 @@ import Foundation
 
 /// A serving process's log of audit records in front of the SQLite file: a record is durable once its frame is here
 /// (one `pwrite` and one `fdatasync` a batch), and SQLite's tables and indexes are written behind it, in large
-/// batches (see ``SQLiteStore/journalAudit(indexEvery:)``).
+/// batches (see ``SQLiteStore/journalAudit(indexEvery:size:logger:)``).
 ///
 /// Why: SQLite writes every page a commit touches whole, the audit table's and each of its three indexes', so a
 /// commit of one or two 400-byte records wrote 16 KB to the disk, and a disk with a bandwidth limit turned that into
@@ -41,7 +41,7 @@ final class AuditJournal: @unchecked Sendable {
 
     /// A new, locked, preallocated journal in `directory` (made 0700 if missing). Made under another name and renamed
     /// once locked: a file named `.journal` that is not locked is always an orphan.
-    static func create(in directory: String, chunk: Int = 16 << 20) throws -> AuditJournal {
+    static func create(in directory: String, chunk: Int) throws -> AuditJournal {
         try makeDirectory(directory)
         let name = UUID().uuidString.lowercased() + ".journal"
         let path = directory + "/" + name

@@ -47,16 +47,17 @@ final class AuditJournalIndexer: Sendable {
     private let logger: Logger
 
     init(
-        directory: String, interval: Duration, batch: Int = 1024, backlogLimit: Int = 100_000,
-        wrapAfter: Int = 8 << 20, chunk: Int = 16 << 20, logger: Logger, index: @escaping Index
+        directory: String, interval: Duration, size: Int, batch: Int = 1024, backlogLimit: Int = 100_000,
+        logger: Logger, index: @escaping Index
     ) throws {
         self.directory = directory
         self.index = index
         self.batch = batch
         self.backlogLimit = backlogLimit
-        self.wrapAfter = wrapAfter
+        // Half of it: the records that come in while the last of them is written into the table fit in the rest.
+        self.wrapAfter = size / 2
         self.logger = logger
-        state = Mutex(State(journal: try AuditJournal.create(in: directory, chunk: chunk)))
+        state = Mutex(State(journal: try AuditJournal.create(in: directory, chunk: size)))
         timer = DispatchSource.makeTimerSource(queue: queue)
         let nanoseconds = Int(interval.components.seconds) * 1_000_000_000
             + Int(interval.components.attoseconds / 1_000_000_000)

@@ -11,7 +11,8 @@ extension SQLiteStore {
 
     /// From now on, records are durable in this process's own journal and written into the table behind it, every
     /// `interval`. For `serve`; short commands write no records. Journals of processes that ended are indexed first.
-    public func journalAudit(indexEvery interval: Duration, logger: Logger) throws {
+    /// `size`: preallocated; the journal is written again from its start once half of it is in the table.
+    public func journalAudit(indexEvery interval: Duration, size: Int, logger: Logger) throws {
         try indexOrphanJournals()
         // A connection of its own, `synchronous = NORMAL`: its commits do not wait for the disk, since the journal
         // holds their records until one of them is durable (`durable`: before the journal starts again, or goes).
@@ -20,7 +21,9 @@ extension SQLiteStore {
         configuration.busyMode = .timeout(5)
         let connection = try DatabaseQueue(path: path, configuration: configuration)
         try connection.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
-        let indexer = try AuditJournalIndexer(directory: auditJournalDirectory, interval: interval, logger: logger) {
+        let indexer = try AuditJournalIndexer(
+            directory: auditJournalDirectory, interval: interval, size: size, logger: logger
+        ) {
             records, journal, epoch, through, remove, durable in
             try connection.writeWithoutTransaction { db in
                 try db.execute(sql: durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL")

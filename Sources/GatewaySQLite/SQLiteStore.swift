@@ -17,7 +17,7 @@ public final class SQLiteStore: StoreHealth, Sendable {
     let deliveryOutcomes: GroupCommit<RecordedProgress, Bool>
     /// The subscriptions as last decoded, with the version they were read at: see ``subscriptions()``.
     let subscriptionsRead = Mutex<SubscriptionsRead?>(nil)
-    /// This process's audit journal, when it keeps one: see ``journalAudit(indexEvery:logger:)``.
+    /// This process's audit journal, when it keeps one: see ``journalAudit(indexEvery:size:logger:)``.
     let auditJournal = Mutex<AuditJournalIndexer?>(nil)
 
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.

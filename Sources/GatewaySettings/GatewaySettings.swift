@@ -71,6 +71,9 @@ public struct GatewaySettings: Sendable, Equatable {
         /// durable once in the journal; readers in other processes see it this much later at most). Short, so that
         /// each write is small: at 50 ms, p99 at four connections was 2.7-2.8 ms against 1.9 at 10 ms (bench/README).
         public var auditIndexInterval: Duration = .milliseconds(10)
+        /// The bytes a server on SQLite preallocates for its audit journal when it starts; the journal is written
+        /// again from its start once half of it is in the table. Tests, which start hundreds of servers, shorten it.
+        public var auditJournalSize = 16 << 20
         /// How often runs of refused failed authentications are written to the trail, one record per client.
         public var failedAuthenticationAuditInterval: Duration = .seconds(10)
 

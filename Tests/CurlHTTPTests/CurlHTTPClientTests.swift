@@ -222,16 +222,17 @@ struct CurlHTTPClientTests {
             let start = clock.now
             let error = await expectCurlError {
                 try await client.execute(CurlRequest(
-                    method: "GET", url: "http://127.0.0.1:\(port)/slow?ms=10000", timeout: .milliseconds(300)))
+                    method: "GET", url: "http://127.0.0.1:\(port)/slow?ms=60000", timeout: .milliseconds(300)))
             }
             let elapsed = clock.now - start
             #expect(error == .timeout)
             #expect(error?.requestMayHaveReachedServer == true)
             #expect(error?.curlCode == 28)
             #expect(elapsed >= .milliseconds(250))
-            // Well before the server's 10 s answer, and loose enough for a loaded 2-core machine (the suite runs in
-            // parallel with process-spawning tests; 4.9 s was seen for a 300 ms timeout there).
-            #expect(elapsed < .seconds(8))
+            // Well before the server's answer (60 s), and loose enough for a loaded 2-core machine: the whole suite
+            // runs in this process, and a clean-clone CI run saw this test's task resumed 9.3 s late (its cooperative
+            // threads were held by stores opened at once; they are now opened on threads of their own).
+            #expect(elapsed < .seconds(30))
         }
     }
 

@@ -31,7 +31,9 @@ import Testing
         let publicKey = WebhookIntakeTests.signing.publicKey.rawRepresentation.base64EncodedString()
         let arguments = [
             "serve", "--listen", "127.0.0.1:0", "--database", database, "--webhook-public-key", publicKey,
-            "--delivery-schedule", "1s,1s,1s,1s,1s,1s,1s,1s", "--delivery-timeout", "2s",
+            // One retry, an hour on: however slowly this test gets to the kill (a loaded CI machine once took 9 s to
+            // see the answer), the first life cannot use up the delivery's attempts at the receiver that is down.
+            "--delivery-schedule", "1h", "--delivery-timeout", "2s",
         ]
         let client = try CurlHTTPClient()
         defer { client.shutdown() }
@@ -53,13 +55,14 @@ import Testing
             Issue.record("pending: \(pending.stdout); all deliveries: \(all.stdout)")
         }
         let deliveryId = try #require(listed.first?["id"] as? String)
-        // The first process may have claimed it for an attempt (at the receiver that is down) before the kill
-        // landed: that claim would hold the second process off for its lease (the delivery timeout and 30 s). The
-        // lease running out is the dispatcher's concern (DeliveryDispatchTests); here it is ended at once.
+        // The first process may have made an attempt (at the receiver that is down) before the kill landed: its claim
+        // would hold the second process off for its lease (the delivery timeout and 30 s), and its retry is an hour
+        // away. Leases running out and retries coming due are the dispatcher's concern (DeliveryDispatchTests); here
+        // both are ended at once.
         let file = String(database.dropFirst("sqlite:".count))
         try await blocking {
             _ = try Executable.run(
-                ["-c", "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\nc.execute('UPDATE webhook_deliveries SET lease_until = NULL')\nc.commit()", file],
+                ["-c", "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\nc.execute('UPDATE webhook_deliveries SET lease_until = NULL, next_attempt_at = 0')\nc.commit()", file],
                 python: true)
         }
 

@@ -78,7 +78,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try openStore()
         // An interval long enough that nothing is indexed unless a reader asks.
-        try store.journalAudit(indexEvery: .seconds(3600), logger: Logger(label: "test"))
+        try store.journalAudit(indexEvery: .seconds(3600), size: 64 << 10, logger: Logger(label: "test"))
         for n in 1...5 { try store.appendAudit([Self.record(n)]) }
         try store.appendAudit((6...10).map { Self.record($0) })
         #expect(journalFiles().count == 1)
@@ -134,8 +134,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let first = try openStore()
         let second = try openStore()
-        try first.journalAudit(indexEvery: .milliseconds(5), logger: Logger(label: "test"))
-        try second.journalAudit(indexEvery: .milliseconds(7), logger: Logger(label: "test"))
+        try first.journalAudit(indexEvery: .milliseconds(5), size: 64 << 10, logger: Logger(label: "test"))
+        try second.journalAudit(indexEvery: .milliseconds(7), size: 64 << 10, logger: Logger(label: "test"))
         #expect(journalFiles().count == 2)
         for n in 0..<40 {
             try (n % 2 == 0 ? first : second).appendAudit([Self.record(n, node: n % 2 == 0 ? "a" : "b")])
@@ -158,7 +158,7 @@ import Testing
         let failing = Mutex(true)
         let indexed = Mutex<[String]>([])
         let indexer = try AuditJournalIndexer(
-            directory: directory.appendingPathComponent("journal").path, interval: .seconds(3600), backlogLimit: 3,
+            directory: directory.appendingPathComponent("journal").path, interval: .seconds(3600), size: 64 << 10, backlogLimit: 3,
             logger: Logger(label: "test")
         ) { records, _, _, _, _, _ in
             if failing.withLock({ $0 }) { throw Locked() }
@@ -182,7 +182,7 @@ import Testing
         let journalDirectory = directory.appendingPathComponent("journal").path
         let indexed = Mutex<[(requestId: String, epoch: UInt32, through: Int64)]>([])
         let indexer = try AuditJournalIndexer(
-            directory: journalDirectory, interval: .seconds(3600), wrapAfter: 2048, chunk: 8192,
+            directory: journalDirectory, interval: .seconds(3600), size: 4096,
             logger: Logger(label: "test")
         ) { records, _, epoch, through, _, _ in
             indexed.withLock { $0 += records.map { ($0.requestId, epoch, through) } }
@@ -236,7 +236,7 @@ import Testing
         // Where the journal directory would be, a file: nothing can be made in it.
         FileManager.default.createFile(atPath: store.auditJournalDirectory, contents: Data("x".utf8))
         #expect {
-            try store.journalAudit(indexEvery: .milliseconds(10), logger: Logger(label: "test"))
+            try store.journalAudit(indexEvery: .milliseconds(10), size: 64 << 10, logger: Logger(label: "test"))
         } throws: { error in
             "\(error)".contains("the audit journal") && "\(error)".contains(store.auditJournalDirectory)
         }
