@@ -27,27 +27,36 @@ final class AuditJournal: @unchecked Sendable {
     private(set) var end = 0
     /// Written into every frame; a journal written again from its start takes the next one.
     private(set) var epoch: UInt32 = 1
+    /// Past `end`, the end of a write whose `fdatasync` failed: whole frames of records that were refused may be on
+    /// the disk there, and a crash would hand them to the next process as if they had been taken. The next write
+    /// covers them with zeros in the same `pwrite`, so that they are never read after a shorter frame.
+    private var refusedEnd = 0
+    /// `fdatasync`; tests make it fail, which a real disk cannot be made to do here.
+    private let sync: (Int32) -> Int32
     private var allocated = 0
     private let chunk: Int
 
-    private init(name: String, path: String, descriptor: Int32, chunk: Int) {
+    private init(name: String, path: String, descriptor: Int32, chunk: Int, sync: @escaping (Int32) -> Int32) {
         self.name = name
         self.path = path
         self.descriptor = descriptor
         self.chunk = chunk
+        self.sync = sync
     }
 
     deinit { close(descriptor) }
 
     /// A new, locked, preallocated journal in `directory` (made 0700 if missing). Made under another name and renamed
     /// once locked: a file named `.journal` that is not locked is always an orphan.
-    static func create(in directory: String, chunk: Int) throws -> AuditJournal {
+    static func create(
+        in directory: String, chunk: Int, sync: @escaping (Int32) -> Int32 = { fdatasync($0) }
+    ) throws -> AuditJournal {
         try makeDirectory(directory)
         let name = UUID().uuidString.lowercased() + ".journal"
         let path = directory + "/" + name
         let descriptor = open(path + ".new", O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw Failure(path: path, call: "open") }
-        let journal = AuditJournal(name: name, path: path, descriptor: descriptor, chunk: chunk)
+        let journal = AuditJournal(name: name, path: path, descriptor: descriptor, chunk: chunk, sync: sync)
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else { throw Failure(path: path, call: "flock") }
         try journal.allocate()
         guard rename(path + ".new", path) == 0 else { throw Failure(path: path, call: "rename") }
@@ -65,10 +74,15 @@ final class AuditJournal: @unchecked Sendable {
     /// Writes `bytes` at the end and makes them durable, without moving the end: ``AuditJournalIndexer`` moves it
     /// under its lock, where the indexer reads it.
     func write(_ bytes: [UInt8]) throws {
+        var bytes = bytes
+        if refusedEnd > end + bytes.count { bytes += [UInt8](repeating: 0, count: refusedEnd - end - bytes.count) }
         while end + bytes.count > allocated { try allocate() }
+        // Whatever reached the file of a write that fails must be covered by the next one.
+        refusedEnd = max(refusedEnd, end + bytes.count)
         let written = bytes.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, off_t(end)) }
         guard written == bytes.count else { throw Failure(path: path, call: "pwrite") }
-        guard fdatasync(descriptor) == 0 else { throw Failure(path: path, call: "fdatasync") }
+        guard sync(descriptor) == 0 else { throw Failure(path: path, call: "fdatasync") }
+        refusedEnd = 0
     }
 
     func advance(by count: Int) {

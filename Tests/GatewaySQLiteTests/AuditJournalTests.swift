@@ -95,6 +95,31 @@ import Testing
         #expect(progress == 0)
     }
 
+    /// Records whose `fdatasync` failed were refused (their requests answered 503), but their frames may be on the
+    /// disk: a crash must not hand them to the next process behind a shorter frame written over their start.
+    @Test func framesOfAWriteThatFailedAreNeverReadBack() throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let failing = Mutex(false)
+        let journal = try AuditJournal.create(
+            in: directory.appendingPathComponent("journal").path, chunk: 64 << 10,
+            sync: { failing.withLock { $0 } ? -1 : fdatasync($0) })
+        func frames(_ numbers: ClosedRange<Int>) -> [UInt8] {
+            var bytes: [UInt8] = []
+            for n in numbers { AuditJournalFrame.encode(Self.record(n), epoch: journal.epoch, into: &bytes) }
+            return bytes
+        }
+        try journal.append(frames(1...1))
+        failing.withLock { $0 = true }
+        #expect(throws: AuditJournal.Failure.self) { try journal.append(frames(2...4)) }
+        failing.withLock { $0 = false }
+        // As long as the first refused frame: without the zeros after it, records 3 and 4 would follow it.
+        #expect(frames(5...5).count == frames(2...2).count)
+        try journal.append(frames(5...5))
+        let file = try [UInt8](Data(contentsOf: URL(fileURLWithPath: journal.path)))
+        #expect(AuditJournalFrame.decode(file).records.map(\.requestId) == ["req-1", "req-5"])
+        #expect(journal.end == frames(1...1).count + frames(5...5).count)
+    }
+
     @Test func aJournalLeftByAProcessThatEndedIsWrittenFromWhereItHadGotToByWhoeverOpensTheStore() async throws {
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try openStore()
