@@ -94,6 +94,8 @@ final class AuditJournal: @unchecked Sendable {
         epoch &+= 1
         if epoch == 0 { epoch = 1 }
         end = 0
+        // Refused frames of the older epoch need no zeros now: a reader stops at the first frame of another epoch.
+        refusedEnd = 0
     }
 
     /// Removes the file; its records must all be in SQLite.

@@ -5,8 +5,9 @@ import Synchronization
 
 /// The audit trail's table: appended in batches by the server's writer, read by reviews, pruned by admins.
 extension SQLiteStore: AuditRepository {
-    /// Durable when it returns: in this process's journal when it keeps one (``journalAudit(indexEvery:size:logger:)``), which
-    /// writes the records into the table behind it; else in the table.
+    /// Durable when it returns: in this process's journal when it keeps one
+    /// (``journalAudit(indexEvery:size:logger:)``), which writes the records into the table behind it; else in the
+    /// table.
     public func appendAudit(_ events: [AuditRecord]) throws {
         guard !events.isEmpty else { return }
         if let journal = auditJournal.withLock({ $0 }) {
