@@ -120,6 +120,37 @@ import Testing
         #expect(journal.end == frames(1...1).count + frames(5...5).count)
     }
 
+    /// A refused write, then the journal written again from its start: the next write is only its own frames, since a
+    /// reader stops at the older epoch's frames anyway (covering them could mean zeros up to half the journal).
+    @Test func aJournalWrittenAgainFromItsStartForgetsARefusedWrite() throws {
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let failing = Mutex(false)
+        let journal = try AuditJournal.create(
+            in: directory.appendingPathComponent("journal").path, chunk: 64 << 10,
+            sync: { failing.withLock { $0 } ? -1 : fdatasync($0) })
+        func frames(_ numbers: ClosedRange<Int>) -> [UInt8] {
+            var bytes: [UInt8] = []
+            for n in numbers { AuditJournalFrame.encode(Self.record(n), epoch: journal.epoch, into: &bytes) }
+            return bytes
+        }
+        try journal.append(frames(1...3))
+        failing.withLock { $0 = true }
+        #expect(throws: AuditJournal.Failure.self) { try journal.append(frames(4...9)) }
+        failing.withLock { $0 = false }
+        let before = try [UInt8](Data(contentsOf: URL(fileURLWithPath: journal.path)))
+
+        journal.wrap()
+        let first = frames(10...10)
+        try journal.append(first)
+        let after = try [UInt8](Data(contentsOf: URL(fileURLWithPath: journal.path)))
+        #expect(AuditJournalFrame.decode(after).records.map(\.requestId) == ["req-10"])
+        #expect(AuditJournalFrame.decode(after).epoch == 2)
+        // Past the new frame the file is as it was: the older epoch's frames, refused ones included, not zeros.
+        #expect(after.count == before.count)
+        #expect(after[first.count...].elementsEqual(before[first.count...]))
+        #expect(before[first.count..<(first.count + 64)].contains { $0 != 0 })
+    }
+
     @Test func aJournalLeftByAProcessThatEndedIsWrittenFromWhereItHadGotToByWhoeverOpensTheStore() async throws {
         defer { try? FileManager.default.removeItem(at: directory) }
         let store = try openStore()
