@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Testing
 
@@ -48,6 +49,25 @@ import Testing
         #expect(format.parse("cgw_short_x") == nil)
         #expect(format.parse("Bearer abc") == nil)
         #expect(generated.key.count == 4 + 12 + 1 + 32)
+    }
+
+    /// The format keeps one HMAC that has taken the key and copies it per secret: each secret's code must be the
+    /// library's one-shot HMAC-SHA-256 under the same key (so keys stored before still match), whatever was hashed
+    /// before it, and a stored hash of another length, or none, never matches.
+    @Test func aKeyedHashIsTheOneShotHMACWhateverCameBefore() {
+        let secret = GatewaySecret.generate()
+        let format = KeyFormat(secret: secret)
+        let secrets = ["a", String(repeating: "Z", count: 32), "", String(repeating: "q9", count: 40), "a"]
+        for text in secrets {
+            let expected = Data(HMAC<SHA256>.authenticationCode(for: Array(text.utf8), using: secret.keyHashingKey))
+            #expect(format.hash(text) == expected)
+            #expect(format.matches(text, hash: expected))
+            #expect(!format.matches(text + "x", hash: expected))
+            #expect(!format.matches(text, hash: expected.dropLast()))
+            #expect(!format.matches(text, hash: expected + [0]))
+            #expect(!format.matches(text, hash: Data()))
+        }
+        #expect(!KeyFormat(secret: GatewaySecret.generate()).matches("a", hash: format.hash("a")))
     }
 
     @Test func durationsAndRatesParseAsTheContractWritesThem() {
