@@ -9,10 +9,10 @@ public struct KeyFormat: Sendable {
     public static let secretLength = 32
 
     /// An HMAC that has taken the key and nothing else, copied for each secret: `HMAC(key:)` pads the key and hashes
-    /// both padded blocks through swift-crypto's unspecialized generics, and did so on every request (`HMAC.init`
-    /// was half of `isValidAuthenticationCode`'s 6.5 % of the Swift pool's CPU in the 2026-12-07 profile). A copy
-    /// shares the two hash states until it is updated, when it copies them (copy-on-write). `HMAC` is not marked
-    /// `Sendable` on Linux; this one is never mutated, only copied.
+    /// both padded blocks through swift-crypto's unspecialized generics, and did so on every request (the HMAC was
+    /// 5.4 % of the Swift pool's samples, 2.2 % after this; bench/README.md). A copy shares the two hash states until
+    /// it is updated, when it copies them, and `finalize` hashes a copy of its own: this one is never mutated, so the
+    /// copies of concurrent requests never share a state they change. (`HMAC` is not marked `Sendable` on Linux.)
     nonisolated(unsafe) private let keyed: HMAC<SHA256>
 
     public init(secret: GatewaySecret) {
