@@ -55,22 +55,22 @@ final class CurlDriverLoop {
         let easy: CurlEasyHandle
         if let idle = idleHandles.popLast() {
             easy = idle
-        } else if let fresh = CurlEasyHandle() {
-            easy = fresh
         } else {
-            driver.complete(submission.id, with: .failure(CurlError(
-                kind: .other, message: "curl_easy_init failed", requestMayHaveReachedServer: false)))
-            return
+            do {
+                easy = try CurlEasyHandle(
+                    configuration: driver.configuration,
+                    writeCallback: CurlTransfer.writeCallback,
+                    headerCallback: CurlTransfer.headerCallback)
+            } catch {
+                var error = error
+                error.requestMayHaveReachedServer = false
+                driver.complete(submission.id, with: .failure(error))
+                return
+            }
         }
         let transfer = CurlTransfer(id: submission.id, easy: easy, maxResponseBytes: driver.configuration.maxResponseBytes)
         do {
-            try easy.configure(
-                for: submission.request,
-                configuration: driver.configuration,
-                userdata: transfer.userdata,
-                writeCallback: CurlTransfer.writeCallback,
-                headerCallback: CurlTransfer.headerCallback
-            )
+            try easy.configure(for: submission.request, userdata: transfer.userdata)
         } catch {
             var error = error
             error.requestMayHaveReachedServer = false

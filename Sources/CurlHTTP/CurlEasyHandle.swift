@@ -3,9 +3,11 @@ import CCurl
 /// A libcurl easy handle plus the C memory that must outlive each transfer on it.
 ///
 /// Owned and used exclusively by the driver thread (libcurl easy handles are not
-/// thread-safe), hence deliberately not `Sendable`. Instances are recycled via
-/// `curl_easy_reset`, which keeps their internal buffers; the connection itself lives
-/// in the multi handle's shared pool either way.
+/// thread-safe), hence deliberately not `Sendable`. Instances are recycled without
+/// `curl_easy_reset`: the options that are the same for every transfer are set once, when the handle is made, and
+/// every option a transfer sets is set again (or cleared) by the next one, so nothing of one request reaches the next.
+/// Resetting and setting all of them again cost the curl driver's thread a few microseconds a request (bench/README.md,
+/// "The curl handle's options kept"). The connection itself lives in the multi handle's shared pool either way.
 final class CurlEasyHandle {
     let raw: UnsafeMutableRawPointer
     private let errorBuffer: UnsafeMutablePointer<CChar>
@@ -13,12 +15,45 @@ final class CurlEasyHandle {
     /// copy CURLOPT_HTTPHEADER.
     private var headerList: UnsafeMutablePointer<curl_slist>?
 
-    init?() {
-        guard let raw = curl_easy_init() else { return nil }
+    /// Sets the options that are the same for every transfer of this client; ``configure(for:userdata:)`` sets the rest.
+    init(
+        configuration: CurlHTTPClient.Configuration,
+        writeCallback: ccurl_write_callback,
+        headerCallback: ccurl_write_callback
+    ) throws(CurlError) {
+        guard let raw = curl_easy_init() else {
+            throw CurlError(kind: .other, message: "curl_easy_init failed", requestMayHaveReachedServer: false)
+        }
         self.raw = raw
         let size = Int(CURL_ERROR_SIZE)
         errorBuffer = .allocate(capacity: size)
         errorBuffer.initialize(repeating: 0, count: size)
+        // From here a throw runs deinit, which frees both.
+        try check(ccurl_easy_setopt_pointer(raw, CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(errorBuffer)))
+        // Timeouts are otherwise implemented with SIGALRM, which is fatal in a threaded process.
+        try check(ccurl_easy_setopt_long(raw, CURLOPT_NOSIGNAL, 1))
+        // Whitelisting schemes is what stops file://, gopher:// etc. from being fetched on
+        // behalf of a caller (SSRF); redirects are not followed, but restrict them too.
+        try check(ccurl_easy_setopt_string(raw, CURLOPT_PROTOCOLS_STR, "http,https"))
+        try check(ccurl_easy_setopt_string(raw, CURLOPT_REDIR_PROTOCOLS_STR, "http,https"))
+        try check(ccurl_easy_setopt_long(raw, CURLOPT_FOLLOWLOCATION, 0))
+        // A gateway must talk to the upstream it was configured with, not to whatever
+        // http_proxy/https_proxy happens to be in the environment.
+        try check(ccurl_easy_setopt_string(raw, CURLOPT_PROXY, ""))
+        if configuration.verifyTLS {
+            try check(ccurl_easy_setopt_long(raw, CURLOPT_SSL_VERIFYPEER, 1))
+            try check(ccurl_easy_setopt_long(raw, CURLOPT_SSL_VERIFYHOST, 2))
+        } else {
+            try check(ccurl_easy_setopt_long(raw, CURLOPT_SSL_VERIFYPEER, 0))
+            try check(ccurl_easy_setopt_long(raw, CURLOPT_SSL_VERIFYHOST, 0))
+        }
+        if let userAgent = configuration.userAgent, !userAgent.utf8.contains(where: { $0 < 0x20 }) {
+            try check(ccurl_easy_setopt_string(raw, CURLOPT_USERAGENT, userAgent))
+        }
+        // Lets curl refuse an oversized body from Content-Length alone, before reading it.
+        try check(ccurl_easy_setopt_off_t(raw, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(configuration.maxResponseBytes)))
+        try check(ccurl_easy_setopt_write_function(raw, CURLOPT_WRITEFUNCTION, writeCallback))
+        try check(ccurl_easy_setopt_header_function(raw, CURLOPT_HEADERFUNCTION, headerCallback))
     }
 
     deinit {
@@ -28,9 +63,12 @@ final class CurlEasyHandle {
         errorBuffer.deallocate()
     }
 
-    /// Call only after the handle has been removed from the multi handle.
+    /// Call only after the handle has been removed from the multi handle. Unhooks the finished transfer's state;
+    /// the handle's options stay for the next ``configure(for:userdata:)``, which sets every one a transfer may change.
     func prepareForReuse() {
-        curl_easy_reset(raw)
+        _ = ccurl_easy_setopt_pointer(raw, CURLOPT_WRITEDATA, nil)
+        _ = ccurl_easy_setopt_pointer(raw, CURLOPT_HEADERDATA, nil)
+        _ = ccurl_easy_setopt_slist(raw, CURLOPT_HTTPHEADER, nil)
         if let headerList { curl_slist_free_all(headerList) }
         headerList = nil
         errorBuffer[0] = 0
@@ -50,61 +88,31 @@ final class CurlEasyHandle {
         return ccurl_easy_getinfo_off_t(raw, info, &value) == CURLE_OK ? Int64(value) : nil
     }
 
-    /// Applies every per-transfer option. The handle must be fresh or reset.
-    func configure(
-        for request: CurlRequest,
-        configuration: CurlHTTPClient.Configuration,
-        userdata: UnsafeMutableRawPointer,
-        writeCallback: ccurl_write_callback,
-        headerCallback: ccurl_write_callback
-    ) throws(CurlError) {
+    /// Sets every option that differs between transfers, each one on every transfer: a recycled handle keeps the
+    /// options of its last use.
+    func configure(for request: CurlRequest, userdata: UnsafeMutableRawPointer) throws(CurlError) {
         errorBuffer[0] = 0
-        try check(ccurl_easy_setopt_pointer(raw, CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(errorBuffer)))
-        // Timeouts are otherwise implemented with SIGALRM, which is fatal in a threaded process.
-        try check(ccurl_easy_setopt_long(raw, CURLOPT_NOSIGNAL, 1))
-        // Whitelisting schemes is what stops file://, gopher:// etc. from being fetched on
-        // behalf of a caller (SSRF); redirects are not followed, but restrict them too.
-        try check(ccurl_easy_setopt_string(raw, CURLOPT_PROTOCOLS_STR, "http,https"))
-        try check(ccurl_easy_setopt_string(raw, CURLOPT_REDIR_PROTOCOLS_STR, "http,https"))
-        try check(ccurl_easy_setopt_long(raw, CURLOPT_FOLLOWLOCATION, 0))
-        // A gateway must talk to the upstream it was configured with, not to whatever
-        // http_proxy/https_proxy happens to be in the environment.
-        try check(ccurl_easy_setopt_string(raw, CURLOPT_PROXY, ""))
-
         let urlCode = ccurl_easy_setopt_string(raw, CURLOPT_URL, request.url)
         guard urlCode == CURLE_OK else {
             throw CurlError(code: urlCode, errorBuffer: errorMessage, requestStarted: false)
         }
-
-        // Set on every transfer: an easy handle from the free-list keeps options from its last use.
         try check(ccurl_easy_setopt_long(raw, CURLOPT_FRESH_CONNECT, request.freshConnection ? 1 : 0))
         try check(ccurl_easy_setopt_long(raw, CURLOPT_FORBID_REUSE, request.freshConnection ? 1 : 0))
         try check(ccurl_easy_setopt_long(raw, CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(request.connectTimeout)))
         try check(ccurl_easy_setopt_long(raw, CURLOPT_TIMEOUT_MS, Self.milliseconds(request.timeout)))
-
-        if configuration.verifyTLS {
-            try check(ccurl_easy_setopt_long(raw, CURLOPT_SSL_VERIFYPEER, 1))
-            try check(ccurl_easy_setopt_long(raw, CURLOPT_SSL_VERIFYHOST, 2))
-        } else {
-            try check(ccurl_easy_setopt_long(raw, CURLOPT_SSL_VERIFYPEER, 0))
-            try check(ccurl_easy_setopt_long(raw, CURLOPT_SSL_VERIFYHOST, 0))
-        }
-        if let userAgent = configuration.userAgent, !userAgent.utf8.contains(where: { $0 < 0x20 }) {
-            try check(ccurl_easy_setopt_string(raw, CURLOPT_USERAGENT, userAgent))
-        }
-        // Lets curl refuse an oversized body from Content-Length alone, before reading it.
-        try check(ccurl_easy_setopt_off_t(raw, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(configuration.maxResponseBytes)))
-
         try configureMethodAndBody(request)
         try configureHeaders(request)
-
-        try check(ccurl_easy_setopt_write_function(raw, CURLOPT_WRITEFUNCTION, writeCallback))
         try check(ccurl_easy_setopt_pointer(raw, CURLOPT_WRITEDATA, userdata))
-        try check(ccurl_easy_setopt_header_function(raw, CURLOPT_HEADERFUNCTION, headerCallback))
         try check(ccurl_easy_setopt_pointer(raw, CURLOPT_HEADERDATA, userdata))
     }
 
     private func configureMethodAndBody(_ request: CurlRequest) throws(CurlError) {
+        // Undo whatever the handle's last transfer set: drop its copied body, forget its size, and go back to a
+        // plain GET (which also clears NOBODY and UPLOAD) with no custom verb.
+        try check(ccurl_easy_setopt_pointer(raw, CURLOPT_POSTFIELDS, nil))
+        try check(ccurl_easy_setopt_off_t(raw, CURLOPT_POSTFIELDSIZE_LARGE, -1))
+        try check(ccurl_easy_setopt_long(raw, CURLOPT_HTTPGET, 1))
+        try check(ccurl_easy_setopt_string(raw, CURLOPT_CUSTOMREQUEST, nil))
         let method = request.method
         if method == "HEAD" {
             // Without NOBODY curl would wait for a body that a HEAD response never has.
@@ -132,10 +140,7 @@ final class CurlEasyHandle {
             // COPYPOSTFIELDS switches the request to POST; the custom verb restores the
             // caller's method while keeping the body (DELETE/GET/PUT/PATCH with a body).
             try check(ccurl_easy_setopt_string(raw, CURLOPT_CUSTOMREQUEST, method))
-        } else if method == "GET" {
-            try check(ccurl_easy_setopt_long(raw, CURLOPT_HTTPGET, 1))
-        } else {
-            try check(ccurl_easy_setopt_long(raw, CURLOPT_HTTPGET, 1))
+        } else if method != "GET" {
             try check(ccurl_easy_setopt_string(raw, CURLOPT_CUSTOMREQUEST, method))
         }
     }

@@ -406,6 +406,54 @@ struct CurlHTTPClientTests {
         }
     }
 
+    /// One caller at a time, so every request runs on the same recycled easy handle: each must carry nothing of the
+    /// one before it (its verb, body, headers, a HEAD's NOBODY, a fresh connection), and what is set once (the user
+    /// agent, the size limit) must hold for all.
+    @Test func aRecycledHandleCarriesNothingOfItsLastRequest() async throws {
+        let client = try CurlHTTPClient(configuration: .init(maxResponseBytes: 64 * 1024, userAgent: "recycled/1"))
+        defer { client.shutdown() }
+        try await withTestServer { port in
+            let url = "http://127.0.0.1:\(port)/echo"
+            let body = Array("first body".utf8)
+            var echo = try decodeEcho(try await client.execute(CurlRequest(
+                method: "PATCH", url: url, headers: [("Content-Type", "text/plain"), ("X-Only-First", "1")], body: body)))
+            #expect(echo.method == "PATCH" && echo.body == body && echo.header("x-only-first") == "1")
+            let firstPort = echo.remotePort
+
+            let head = try await client.execute(CurlRequest(method: "HEAD", url: url, timeout: .seconds(5)))
+            #expect(head.status == 200 && head.header("x-head") == "yes" && head.body.isEmpty)
+
+            // After HEAD: a GET that waits for its body, without the PATCH's verb, body or headers.
+            echo = try decodeEcho(try await client.execute(CurlRequest(method: "GET", url: url)))
+            #expect(echo.method == "GET" && echo.body.isEmpty)
+            #expect(!echo.hasHeader("content-length") && !echo.hasHeader("x-only-first") && !echo.hasHeader("content-type"))
+            #expect(echo.header("user-agent") == "recycled/1")
+
+            echo = try decodeEcho(try await client.execute(CurlRequest(method: "DELETE", url: url)))
+            #expect(echo.method == "DELETE" && echo.body.isEmpty && !echo.hasHeader("content-length"))
+
+            echo = try decodeEcho(try await client.execute(CurlRequest(method: "PUT", url: url)))
+            #expect(echo.method == "PUT" && echo.body.isEmpty && echo.header("content-length") == "0")
+
+            echo = try decodeEcho(try await client.execute(CurlRequest(method: "POST", url: url, body: [1, 2, 3])))
+            #expect(echo.method == "POST" && echo.body == [1, 2, 3])
+
+            // A fresh connection for one request, and the next one back on a pooled connection.
+            echo = try decodeEcho(try await client.execute(CurlRequest(method: "GET", url: url, freshConnection: true)))
+            #expect(echo.method == "GET" && echo.remotePort != firstPort)
+            let freshPort = echo.remotePort
+            echo = try decodeEcho(try await client.execute(CurlRequest(method: "GET", url: url)))
+            #expect(echo.remotePort != freshPort, "the fresh connection must have been closed after its request")
+
+            let error = await expectCurlError {
+                try await client.execute(CurlRequest(method: "GET", url: "http://127.0.0.1:\(port)/large?n=\(1 << 20)"))
+            }
+            #expect(error == .responseTooLarge)
+            echo = try decodeEcho(try await client.execute(CurlRequest(method: "GET", url: url)))
+            #expect(echo.method == "GET" && echo.header("user-agent") == "recycled/1")
+        }
+    }
+
     @Test func shutdownFailsPendingWorkAndIsIdempotent() async throws {
         let client = try CurlHTTPClient()
         let server = try RawTCPServer(behavior: .neverAnswer)

@@ -54,6 +54,13 @@ private func makeRouter() -> Router<TestContext> {
             )
         }
     }
+    // A HEAD that announces a body it does not send: a client that forgot it asked for HEAD would wait for it.
+    router.on("echo", method: .head) { _, _ -> Response in
+        var headers = HTTPFields()
+        headers[.init("X-Head")!] = "yes"
+        headers[.contentLength] = "1000"
+        return Response(status: .ok, headers: headers)
+    }
     router.get("slow") { request, _ -> String in
         let ms = request.uri.queryParameters.get("ms", as: Int.self) ?? 1000
         try await Task.sleep(for: .milliseconds(ms))
