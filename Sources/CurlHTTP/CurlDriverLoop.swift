@@ -132,6 +132,7 @@ final class CurlDriverLoop {
             curl_multi_remove_handle(multi, transfer.easy.raw)
         }
         idleHandles.removeAll()
+        driver.waitForWakers()
         curl_multi_cleanup(multi)
     }
 }

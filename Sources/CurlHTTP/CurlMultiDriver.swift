@@ -15,6 +15,11 @@ import Darwin
 /// function libcurl documents as callable from other threads. Everything else, including every
 /// easy handle, belongs to the driver thread (``CurlDriverLoop``).
 ///
+/// The wake-up is a system call (a write to curl's socket pair), so it is made after the lock is released: made under
+/// it, every other caller and the driver queued behind that call (`Mutex._lockSlow` was 3 % of the Swift pool's
+/// samples). `wakersInFlight` keeps the multi handle alive for those calls: a caller counts itself in under the lock,
+/// only while not shut down, and the driver frees the handle once shut down and the count is back at zero.
+///
 /// Exactly-once resumption: a continuation lives in `state.waiting` until someone removes it
 /// under the lock (completion, cancellation or shutdown); only the remover resumes it.
 final class CurlMultiDriver: Sendable {
@@ -45,6 +50,8 @@ final class CurlMultiDriver: Sendable {
     let configuration: CurlHTTPClient.Configuration
     private let state = Mutex(State())
     private let nextID = Atomic<UInt64>(0)
+    /// Callers between taking the right to wake the driver (under the lock) and returning from `curl_multi_wakeup`.
+    private let wakersInFlight = Atomic<Int>(0)
     /// Shared across threads only for `curl_multi_wakeup` (documented thread-safe), and only
     /// while `state.isShutdown` is false, checked under the lock; all other use is on the driver thread.
     nonisolated(unsafe) let multi: UnsafeMutableRawPointer
@@ -79,23 +86,23 @@ final class CurlMultiDriver: Sendable {
         let id = nextID.wrappingAdd(1, ordering: .relaxed).newValue
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: Continuation) in
-                let rejection: (any Error)? = state.withLock { state in
+                let outcome: Result<Bool, any Error> = state.withLock { state in
                     if state.isShutdown {
-                        return CurlError(kind: .shutdown, message: "client is shut down",
-                                         requestMayHaveReachedServer: false)
+                        return .failure(CurlError(kind: .shutdown, message: "client is shut down",
+                                                  requestMayHaveReachedServer: false))
                     }
                     // onCancel may already have run and found nothing to cancel; the flag it
                     // raced with is visible here, so the request is never enqueued.
                     if Task.isCancelled {
-                        return CancellationError()
+                        return .failure(CancellationError())
                     }
                     state.waiting[id] = continuation
                     state.submissions.append(Submission(id: id, request: request))
-                    wake(&state)
-                    return nil
+                    return .success(takeWake(&state))
                 }
-                if let rejection {
-                    continuation.resume(throwing: rejection)
+                switch outcome {
+                case .success(let mustWake): if mustWake { wakeDriver() }
+                case .failure(let rejection): continuation.resume(throwing: rejection)
                 }
             }
         } onCancel: {
@@ -104,22 +111,37 @@ final class CurlMultiDriver: Sendable {
     }
 
     private func cancel(_ id: UInt64) {
-        let continuation = state.withLock { state -> Continuation? in
-            guard let continuation = state.waiting.removeValue(forKey: id) else { return nil }
+        let (continuation, mustWake) = state.withLock { state -> (Continuation?, Bool) in
+            guard let continuation = state.waiting.removeValue(forKey: id) else { return (nil, false) }
             // If the driver has not picked the submission up yet it will skip it (it is no
             // longer waiting) and ignore this unknown id.
             state.cancellations.append(id)
-            wake(&state)
-            return continuation
+            return (continuation, takeWake(&state))
         }
+        if mustWake { wakeDriver() }
         continuation?.resume(throwing: CancellationError())
     }
 
-    /// Under the lock, so that it never races the driver's cleanup of the multi handle after shutdown.
-    private func wake(_ state: inout State) {
-        guard !state.wakeupPending else { return }
+    /// Under the lock, with `state` not shut down: whether this caller is the one to wake the driver (none is pending
+    /// yet). If so it is counted in `wakersInFlight`, and must call ``wakeDriver()`` once the lock is released.
+    private func takeWake(_ state: inout State) -> Bool {
+        guard !state.wakeupPending else { return false }
         state.wakeupPending = true
+        wakersInFlight.add(1, ordering: .relaxed)
+        return true
+    }
+
+    private func wakeDriver() {
         curl_multi_wakeup(multi)
+        wakersInFlight.subtract(1, ordering: .releasing)
+    }
+
+    /// On the driver thread, once shut down (so nobody is counted in any more): waits out the wake-ups still being
+    /// made, after which the multi handle may be freed.
+    func waitForWakers() {
+        while wakersInFlight.load(ordering: .acquiring) > 0 {
+            sched_yield()
+        }
     }
 
     func shutdown() {

@@ -480,6 +480,43 @@ struct CurlHTTPClientTests {
         #expect(after?.requestMayHaveReachedServer == false)
     }
 
+    /// Callers wake the driver after releasing the lock, so a wake-up can still be in flight when the client shuts
+    /// down; the multi handle must outlive it. Each round shuts a client down while 64 callers are submitting to a
+    /// server that never answers: every call ends in `.shutdown`, none hangs, and the process does not crash.
+    @Test func shutdownRacesCallersWakingTheDriver() async throws {
+        let server = try RawTCPServer(behavior: .neverAnswer)
+        defer { server.stop() }
+        for round in 0..<20 {
+            let client = try CurlHTTPClient()
+            let outcomes = await withTaskGroup(of: Bool.self) { group in
+                for caller in 0..<64 {
+                    group.addTask {
+                        if caller % 2 == 1 { await Task.yield() }
+                        for _ in 0..<4 {
+                            do {
+                                _ = try await client.execute(CurlRequest(
+                                    method: "GET", url: "http://127.0.0.1:\(server.port)/", timeout: .seconds(60)))
+                                return false
+                            } catch let error as CurlError where error == .shutdown {
+                                continue
+                            } catch {
+                                return false
+                            }
+                        }
+                        return true
+                    }
+                }
+                group.addTask {
+                    try? await Task.sleep(for: .microseconds(250 * (round % 5)))
+                    client.shutdown()
+                    return true
+                }
+                return await group.reduce(into: [Bool]()) { $0.append($1) }
+            }
+            #expect(outcomes.count == 65 && outcomes.allSatisfy { $0 }, "round \(round)")
+        }
+    }
+
     @Test func curlErrorComparesByKind() {
         let detailed = CurlError(kind: .timeout, curlCode: 28, message: "Operation timed out", requestMayHaveReachedServer: true)
         #expect(detailed == .timeout)
