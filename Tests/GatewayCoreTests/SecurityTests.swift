@@ -51,6 +51,43 @@ import Testing
         #expect(generated.key.count == 4 + 12 + 1 + 32)
     }
 
+    /// `parse` reads bytes; it must accept and refuse exactly what splitting at the first `_` did (the reference below
+    /// is the former code), for keys of the right length and of every length around it.
+    @Test func parsingAKeyAgreesWithSplittingAtItsFirstUnderscore() {
+        let format = KeyFormat(secret: GatewaySecret.generate())
+        func reference(_ presented: String) -> (id: String, secret: String)? {
+            guard presented.hasPrefix(KeyFormat.prefix) else { return nil }
+            let parts = presented.dropFirst(KeyFormat.prefix.count)
+                .split(separator: "_", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2, parts[0].count == KeyFormat.idLength, parts[1].count == KeyFormat.secretLength,
+                PathIdentifier.isValid(parts[0]), PathIdentifier.isValid(parts[1])
+            else { return nil }
+            return (String(parts[0]), String(parts[1]))
+        }
+        let id = "abcdefghij12", secret = "ABCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+        var inputs = [
+            "cgw_\(id)_\(secret)", "cgw_\(id)_\(secret.dropLast())_", "cgw_\(id)__\(secret.dropFirst())",
+            "cgw_\(id.dropLast())__\(secret)", "cgw_\(id)-\(secret)", "CGW_\(id)_\(secret)", "cgx_\(id)_\(secret)",
+            "cgw_\(id.dropLast())é_\(secret)", "cgw_\(id)_\(secret.dropLast())é", "cgw_\(id)_\(secret.dropLast(2))é",
+            "cgw_\(id)_\(secret.dropLast())\u{0}", "cgw_\(id)_\(secret.dropLast()) ", "cgw_\(id)_\(secret)x",
+            "cgw_\(id)_\(secret.dropLast())", "cgw_\(id)\(secret)", "cgw_", "", "_", "cgw__\(secret)",
+            "cgw_\(id)_\(secret.dropLast())\u{301}", "cgw_e\u{301}\(id.dropFirst(2))_\(secret)",
+        ]
+        let generated = format.generate().key
+        inputs.append(generated)
+        for cut in 0...generated.count {
+            inputs.append(String(generated.prefix(cut)))
+            inputs.append(String(generated.prefix(cut)) + "_" + String(generated.dropFirst(cut)))
+        }
+        for input in inputs {
+            let parsed = format.parse(input), expected = reference(input)
+            #expect(parsed?.id == expected?.id && parsed?.secret == expected?.secret, "\(input.debugDescription)")
+        }
+        #expect(format.parse("cgw_\(id)_\(secret)")! == (id, secret))
+        #expect(format.parse("cgw_\(id)_\(secret.dropLast())_")! == (id, String(secret.dropLast()) + "_"))
+        #expect(format.parse(generated) != nil)
+    }
+
     /// The format keeps one HMAC that has taken the key and copies it per secret: each secret's code must be the
     /// library's one-shot HMAC-SHA-256 under the same key (so keys stored before still match), whatever was hashed
     /// before it, and a stored hash of another length, or none, never matches.

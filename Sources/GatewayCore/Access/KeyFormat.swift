@@ -29,15 +29,23 @@ public struct KeyFormat: Sendable {
     /// The presented form of a key.
     public func key(id: String, secret: String) -> String { "\(Self.prefix)\(id)_\(secret)" }
 
-    /// Splits a presented key into its id and secret; `nil` when it is not of this form.
+    /// Splits a presented key into its id and secret; `nil` when it is not of this form. Read as bytes, on every
+    /// request: `split` and `Substring.count` (which walks grapheme clusters) were 1.8 % of the Swift pool's samples.
+    /// The id runs to the first `_` and both parts must be identifier bytes, all ASCII, so byte and character counts agree.
     public func parse(_ presented: String) -> (id: String, secret: String)? {
-        guard presented.hasPrefix(Self.prefix) else { return nil }
-        let rest = presented.dropFirst(Self.prefix.count)
-        let parts = rest.split(separator: "_", maxSplits: 1, omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[0].count == Self.idLength, parts[1].count == Self.secretLength,
-            PathIdentifier.isValid(parts[0]), PathIdentifier.isValid(parts[1])
+        let utf8 = presented.utf8
+        let prefixLength = Self.prefix.utf8.count
+        guard utf8.count == prefixLength + Self.idLength + 1 + Self.secretLength, presented.hasPrefix(Self.prefix)
         else { return nil }
-        return (String(parts[0]), String(parts[1]))
+        let idStart = utf8.index(utf8.startIndex, offsetBy: prefixLength)
+        let separator = utf8.index(idStart, offsetBy: Self.idLength)
+        let secretStart = utf8.index(after: separator)
+        let id = utf8[idStart..<separator]
+        let secret = utf8[secretStart...]
+        guard utf8[separator] == UInt8(ascii: "_"), !id.contains(UInt8(ascii: "_")),
+            PathIdentifier.isValid(Substring(id)), PathIdentifier.isValid(Substring(secret))
+        else { return nil }
+        return (String(Substring(id)), String(Substring(secret)))
     }
 
     public func hash(_ secret: String) -> Data {
@@ -52,7 +60,9 @@ public struct KeyFormat: Sendable {
 
     private func code(_ secret: String) -> HashedAuthenticationCode<SHA256> {
         var mac = keyed
-        mac.update(data: Array(secret.utf8))
+        // Hashed in place: a native string's bytes are contiguous, so this allocates nothing (an `Array` of them did).
+        var secret = secret
+        secret.withUTF8 { mac.update(data: UnsafeRawBufferPointer($0)) }
         return mac.finalize()
     }
 }
