@@ -6,8 +6,8 @@ import CCurl
 /// thread-safe), hence deliberately not `Sendable`. Instances are recycled without
 /// `curl_easy_reset`: the options that are the same for every transfer are set once, when the handle is made, and
 /// every option a transfer sets is set again (or cleared) by the next one, so nothing of one request reaches the next.
-/// Resetting and setting all of them again cost the curl driver's thread a few microseconds a request (bench/README.md,
-/// "The curl handle's options kept"). The connection itself lives in the multi handle's shared pool either way.
+/// Resetting and setting all of them again cost about 1 µs a request in the curl layer alone (bench/README.md, "the curl
+/// handle's options kept"). The connection itself lives in the multi handle's shared pool either way.
 final class CurlEasyHandle {
     let raw: UnsafeMutableRawPointer
     private let errorBuffer: UnsafeMutablePointer<CChar>
