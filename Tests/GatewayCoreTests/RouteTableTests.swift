@@ -82,6 +82,19 @@ import Testing
         #expect(table.match(method: "GET", rawPath: path) == .notFound)
     }
 
+    /// The path is split at `/` bytes: raw non-ASCII (which the HTTP parser lets through) never matches, not even a
+    /// combining mark right after a `/`, which a split by `Character` would have glued to it.
+    @Test(arguments: [
+        "/contacts/\u{301}abc", "/contacts/abc/\u{301}tasks", "/contacts/\u{301}/tasks", "/contacts/é",
+        "/contacts/abc/tasks/\u{301}", "/contacts\u{301}/abc", "/\u{301}contacts/abc",
+    ])
+    func rawNonASCIIPathsNeverMatch(path: String) {
+        switch table.match(method: "GET", rawPath: path) {
+        case .matched(let operation, let parameters): Issue.record("\(path.debugDescription) matched \(operation.id) \(parameters)")
+        case .invalidParameter, .notFound: break
+        }
+    }
+
     @Test func bulkTypeIsLimitedToItsEnumeration() {
         if case .matched(_, let parameters) = table.match(method: "POST", rawPath: "/contacts/bulk/tags/update/add") {
             #expect(parameters["type"] == "add")
