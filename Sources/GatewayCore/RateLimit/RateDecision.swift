@@ -42,14 +42,10 @@ public struct RateDecision: Sendable, Equatable {
         return "\"key\";r=\(remaining);t=\(seconds)"
     }
 
-    public static let policyFieldName = "RateLimit-Policy"
-    public static let stateFieldName = "RateLimit"
-    public static let retryAfterFieldName = "Retry-After"
-
     /// The response fields for this decision; `Retry-After` only on a refusal.
     public var headers: [String: String] {
-        var fields = [Self.policyFieldName: policyField, Self.stateFieldName: stateField]
-        if !allowed { fields[Self.retryAfterFieldName] = String(retryAfterSeconds) }
+        var fields = ["RateLimit-Policy": policyField, "RateLimit": stateField]
+        if !allowed { fields["Retry-After"] = String(retryAfterSeconds) }
         return fields
     }
 }
