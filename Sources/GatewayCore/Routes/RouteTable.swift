@@ -121,8 +121,8 @@ public struct RouteTable: Sendable {
     }
 
     /// The path split at every `/` byte. Splitting the `String` by `Character` walked grapheme clusters on every
-    /// request (about 2 % of the Swift pool's samples); a `/` followed by a combining mark now ends a segment too, and
-    /// the mark, not being an identifier byte, makes the segment fail like any other bad one.
+    /// request (`match` was 4.9 % of the Swift pool's samples, 3.5 % after this; bench/README.md); a `/` followed by a
+    /// combining mark now ends a segment too, and the mark, not being an identifier byte, fails like any other.
     private static func segments(of rawPath: String) -> [Substring] {
         var segments: [Substring] = []
         segments.reserveCapacity(8)
