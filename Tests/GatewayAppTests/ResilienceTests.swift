@@ -104,10 +104,11 @@ import Testing
 
     @Test func callersPastTheirDeadlineGet429WithRetryAfter() async throws {
         var options = TestGateway.Options()
-        // Under the 10 s window, so the sixth caller cannot wait for a slot; long enough for the first five to be
-        // answered on a loaded machine (2 s was not).
+        // Far under the window, so the sixth caller cannot wait for a slot; long enough for the first five to be
+        // answered on a loaded machine (2 s was not). The window is a minute: with 10 s, a clean-clone CI run took
+        // over 10 s for the first five, the window had room again, and the sixth was answered.
         options.upstreamTimeout = .seconds(5)
-        options.upstreamLimit = Rate(count: 5, perSeconds: 10)
+        options.upstreamLimit = Rate(count: 5, perSeconds: 60)
         try await withGateway(options) { gw in
             for _ in 0..<5 { #expect(try await gw.call("GET", list).status == 200) }
             let before = gw.sandbox.stats().apiRequests
